@@ -1,0 +1,1 @@
+"""accounts: the custom User, roles (as groups with permissions) and staff scoping (hall, department)."""

@@ -1,0 +1,78 @@
+"""Which permissions each role holds. Groups are kept in step with this table after migrate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from onewindow.accounts.models import Role
+
+# app_label.codename permissions per role; later issues extend this table.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.GUIDE: [],
+    Role.CLERK: [],
+    Role.REVIEWER: [],
+    Role.CERTIFICATE_CLERK: [],
+    Role.HELPER: [],
+    Role.COMPLAINT_HANDLER: [],
+    Role.HALL_MANAGER: [
+        "catalog.add_department",
+        "catalog.change_department",
+        "catalog.view_department",
+        "catalog.add_serviceitem",
+        "catalog.change_serviceitem",
+        "catalog.view_serviceitem",
+        "catalog.add_scenario",
+        "catalog.change_scenario",
+        "catalog.delete_scenario",
+        "catalog.add_material",
+        "catalog.change_material",
+        "catalog.delete_material",
+        "catalog.add_reviewpoint",
+        "catalog.change_reviewpoint",
+        "catalog.delete_reviewpoint",
+        "catalog.add_answer",
+        "catalog.change_answer",
+        "catalog.delete_answer",
+        "catalog.add_delegation",
+        "catalog.delete_delegation",
+        "catalog.view_delegation",
+        "catalog.add_delegationagreement",
+        "catalog.change_delegationagreement",
+        "catalog.view_delegationagreement",
+        "catalog.add_synonym",
+        "catalog.change_synonym",
+        "catalog.delete_synonym",
+        "catalog.import_catalog",
+        "core.view_auditevent",
+    ],
+    Role.SUPERVISOR: ["core.view_auditevent", "catalog.view_serviceitem"],
+    Role.ADMINISTRATOR: [
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.view_user",
+        "core.add_calendarday",
+        "core.change_calendarday",
+        "core.delete_calendarday",
+        "core.view_calendarday",
+        "core.add_calendaryear",
+        "core.view_calendaryear",
+        "core.view_auditevent",
+        "halls.add_hall",
+        "halls.change_hall",
+        "halls.view_hall",
+    ],
+}
+
+
+def sync_role_groups(**kwargs: Any) -> None:
+    """Create one group per role and set exactly its permissions (idempotent)."""
+    from django.contrib.auth.models import Group, Permission
+
+    by_key = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type")
+    }
+    for role in Role:
+        group, _ = Group.objects.get_or_create(name=role.value)
+        perms = [by_key[key] for key in ROLE_PERMISSIONS.get(role, []) if key in by_key]
+        group.permissions.set(perms)

@@ -1,0 +1,1 @@
+"""halls: service halls (and, from the queue work on, zones, windows and rosters)."""

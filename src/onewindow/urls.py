@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.static import serve
+
+urlpatterns = [
+    path("", include("onewindow.catalog.urls")),
+    path("", include("onewindow.core.urls")),
+    path("accounts/", include("onewindow.accounts.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    # Uploaded scans and forms; behind a reverse proxy this path is served by the proxy.
+    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+]
+
+handler400 = "onewindow.core.views.bad_request"
+handler403 = "onewindow.core.views.permission_denied"
+handler404 = "onewindow.core.views.page_not_found"
+handler500 = "onewindow.core.views.server_error"
