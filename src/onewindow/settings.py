@@ -133,17 +133,21 @@ STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
+# After `collectstatic` (the demo and production do it), hashed file names and compressed copies
+# are served by WhiteNoise; without it (tests, development) files come from the app folders.
+_MANIFEST = (STATIC_ROOT / "staticfiles.json").exists() and not DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if not DEBUG
+            if _MANIFEST
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = not _MANIFEST
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
 MAX_UPLOAD_MB = env_int("ONEWINDOW_MAX_UPLOAD_MB", 20)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -164,3 +168,5 @@ LOGGING = {
 
 # Installation identity shown on every page and printout.
 ONEWINDOW_SITE_NAME = env("ONEWINDOW_SITE_NAME", "政务服务中心")
+
+CSRF_FAILURE_VIEW = "onewindow.core.views.csrf_failure"

@@ -10,5 +10,6 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from onewindow.accounts.roles import sync_role_groups
 
-        # Groups and their permissions are code, kept in step after every migrate.
-        post_migrate.connect(sync_role_groups, sender=self)
+        # Groups and their permissions are code, kept in step after every migrate. Connected
+        # for every app, since permissions of apps migrated after this one appear later.
+        post_migrate.connect(sync_role_groups, dispatch_uid="onewindow.sync_role_groups")

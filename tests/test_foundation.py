@@ -1,0 +1,78 @@
+"""Foundation: entry point, roles, error pages, settings."""
+
+import subprocess
+import sys
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client, override_settings
+
+from onewindow.accounts.models import Role
+from onewindow.accounts.roles import ROLE_PERMISSIONS
+
+
+def test_python_m_onewindow_runs_management_commands(tmp_path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "onewindow", "check"],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "ONEWINDOW_DATA_DIR": str(tmp_path)},
+        cwd=tmp_path,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_each_role_is_a_group_with_exactly_its_permissions() -> None:
+    for role in Role:
+        group = Group.objects.get(name=role.value)
+        have = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
+        assert have == set(ROLE_PERMISSIONS[role]), role
+
+
+@pytest.mark.django_db
+def test_only_hall_managers_may_change_the_catalog(any_persona) -> None:
+    may = any_persona is not None and any_persona.has_perm("catalog.change_serviceitem")
+    assert may == (any_persona is not None and any_persona.has_role(Role.HALL_MANAGER))
+
+
+@pytest.mark.django_db
+@override_settings(DEBUG=False)
+def test_not_found_page_is_chinese() -> None:
+    response = Client().get("/no-such-page/")
+    assert response.status_code == 404
+    assert "页面不存在" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_forbidden_page_is_chinese(clerk, client_for) -> None:
+    response = client_for(clerk).get("/staff/history/1/1/")
+    assert response.status_code in (403, 404)
+    if response.status_code == 403:
+        assert "没有权限" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_csrf_failure_page_is_chinese(hall_manager) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/accounts/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 403
+    assert "页面已过期" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_wrong_password_message_is_chinese(hall_manager) -> None:
+    response = Client().post(
+        "/accounts/login/", {"username": hall_manager.username, "password": "wrong"}
+    )
+    assert response.status_code == 200
+    assert "用户名或密码不正确" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_staff_home_requires_login_and_shows_role(clerk, client_for) -> None:
+    assert Client().get("/staff/").status_code == 302
+    body = client_for(clerk).get("/staff/").content.decode()
+    assert "综合受理员" in body
