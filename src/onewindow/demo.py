@@ -43,7 +43,7 @@ class DemoAccount:
 DEMO_ACCOUNTS = [
     DemoAccount("guide", "guide", "刘导办"),
     DemoAccount("clerk", "clerk", "王受理"),
-    DemoAccount("reviewer", "reviewer", "陈审批", department="区市监局"),
+    DemoAccount("reviewer", "reviewer", "陈审批", department="区行政审批局"),
     DemoAccount("certificate", "certificate_clerk", "赵出证"),
     DemoAccount("helper", "helper", "孙帮办"),
     DemoAccount("complaints", "complaint_handler", "周督办"),

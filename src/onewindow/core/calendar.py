@@ -20,7 +20,6 @@ it loads each year's exceptions once.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext
@@ -268,7 +267,3 @@ def library_exceptions(year: int) -> list[LibraryDay]:
             days.append(LibraryDay(current, works, name[:50]))
         current += _ONE_DAY
     return days
-
-
-def library_exceptions_by_year(years: Iterable[int]) -> dict[int, list[LibraryDay]]:
-    return {year: library_exceptions(year) for year in years}

@@ -46,9 +46,7 @@ def _require_known_year(day: datetime.date) -> CalendarYear:
 
 
 @transaction.atomic
-def set_calendar_day(
-    *, day: datetime.date, is_workday: bool, name: str, actor: Any
-) -> CalendarDay:
+def set_calendar_day(*, day: datetime.date, is_workday: bool, name: str, actor: Any) -> CalendarDay:
     """Make `day` a working or rest day by an administrator's decision (a manual override).
 
     A manual row wins over the holiday library: `sync_calendar` never changes it.

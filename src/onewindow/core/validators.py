@@ -10,6 +10,7 @@ import datetime
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -37,7 +38,9 @@ def validate_id_number(value: str) -> None:
     number = normalize_id_number(value)
     if len(number) != 18:
         raise ValidationError(
-            _("An ID number has 18 characters; this one has %(n)s."), code="length", params={"n": len(number)}
+            _("An ID number has 18 characters; this one has %(n)s."),
+            code="length",
+            params={"n": len(number)},
         )
     if not _ID_RE.match(number):
         raise ValidationError(
@@ -46,12 +49,18 @@ def validate_id_number(value: str) -> None:
     try:
         born = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise ValidationError(_("The date of birth in the ID number is not valid."), code="birthdate") from None
-    if born.year < 1880 or born > datetime.date.today():
-        raise ValidationError(_("The date of birth in the ID number is not valid."), code="birthdate")
+        raise ValidationError(
+            _("The date of birth in the ID number is not valid."), code="birthdate"
+        ) from None
+    # Today in the installation's time zone, not the server's: a baby born today is valid.
+    if born.year < 1880 or born > timezone.localdate():
+        raise ValidationError(
+            _("The date of birth in the ID number is not valid."), code="birthdate"
+        )
     if id_check_char(number[:17]) != number[17]:
         raise ValidationError(
-            _("The check digit of the ID number is wrong. Please check and re-enter it."), code="checksum"
+            _("The check digit of the ID number is wrong. Please check and re-enter it."),
+            code="checksum",
         )
 
 
@@ -77,15 +86,25 @@ def validate_credit_code(value: str) -> None:
     code = normalize_credit_code(value)
     if len(code) != 18:
         raise ValidationError(
-            _("A unified social credit code has 18 characters; this one has %(n)s."), code="length", params={"n": len(code)}
+            _("A unified social credit code has 18 characters; this one has %(n)s."),
+            code="length",
+            params={"n": len(code)},
         )
     if not _USCC_RE.match(code):
         raise ValidationError(
-            _("The unified social credit code contains invalid characters (I, O, Z, S and V are not used)."), code="characters"
+            _(
+                "The unified social credit code contains invalid characters "
+                "(I, O, Z, S and V are not used)."
+            ),
+            code="characters",
         )
     if uscc_check_char(code[:17]) != code[17]:
         raise ValidationError(
-            _("The check character of the unified social credit code is wrong. Please check and re-enter it."), code="checksum"
+            _(
+                "The check character of the unified social credit code is wrong. "
+                "Please check and re-enter it."
+            ),
+            code="checksum",
         )
 
 
