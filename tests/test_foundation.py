@@ -76,3 +76,28 @@ def test_staff_home_requires_login_and_shows_role(clerk, client_for) -> None:
     assert Client().get("/staff/").status_code == 302
     body = client_for(clerk).get("/staff/").content.decode()
     assert "综合受理员" in body
+
+
+@pytest.mark.django_db
+def test_agreement_scans_are_only_for_staff_with_permission(
+    settings, tmp_path, any_persona, client_for
+) -> None:
+    scans = settings.MEDIA_ROOT / "catalog" / "agreements"
+    scans.mkdir(parents=True)
+    (scans / "a.pdf").write_bytes(b"%PDF-1.4 signed")
+    forms = settings.MEDIA_ROOT / "catalog" / "forms"
+    forms.mkdir(parents=True)
+    (forms / "f.pdf").write_bytes(b"%PDF-1.4 blank form")
+    client = client_for(any_persona)
+    response = client.get("/media/catalog/agreements/a.pdf")
+    response.close()
+    if any_persona is None:
+        assert response.status_code == 302
+    elif any_persona.has_perm("catalog.view_delegationagreement"):
+        assert response.status_code == 200
+    else:
+        assert response.status_code == 403
+    # Blank forms are for citizens.
+    response = client.get("/media/catalog/forms/f.pdf")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 blank form"

@@ -150,6 +150,9 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not _MANIFEST
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
+# Uploaded files under these prefixes are served only to staff holding the permission.
+ONEWINDOW_PROTECTED_MEDIA = {"catalog/agreements/": "catalog.view_delegationagreement"}
+
 MAX_UPLOAD_MB = env_int("ONEWINDOW_MAX_UPLOAD_MB", 20)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -1,7 +1,7 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
+
+from onewindow.core.views import media
 
 urlpatterns = [
     path("", include("onewindow.catalog.urls")),
@@ -10,7 +10,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Uploaded scans and forms; behind a reverse proxy this path is served by the proxy.
-    path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
+    path("media/<path:path>", media, name="media"),
 ]
 
 handler400 = "onewindow.core.views.bad_request"
