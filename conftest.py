@@ -24,6 +24,16 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_search_index() -> Any:
+    # The search index is per process; a test must never see another test's catalog.
+    from onewindow.catalog import search
+
+    search.invalidate_index()
+    yield
+    search.invalidate_index()
+
+
 @pytest.fixture
 def hall(db: Any) -> Hall:
     return Hall.objects.create(code="demo", name="示范区政务服务中心")
@@ -126,7 +136,9 @@ ALL_ROLES = [r.value for r in Role]
 
 
 @pytest.fixture(params=[None, *ALL_ROLES], ids=["anonymous", *ALL_ROLES])
-def any_persona(request: Any, make_user: Callable[..., User], department: Department) -> User | None:
+def any_persona(
+    request: Any, make_user: Callable[..., User], department: Department
+) -> User | None:
     """Parametrised over anonymous and every role: use for access tests."""
     if request.param is None:
         return None

@@ -15,8 +15,8 @@ def test_every_ui_string_has_a_chinese_translation() -> None:
         f"{e.msgid!r} ({', '.join(f'{f}:{n}' for f, n in e.occurrences)})"
         for e in i18n.untranslated(po)
     ]
-    assert missing == [], "Run `python -m onewindow sync_translations` and translate:\n" + "\n".join(
-        missing
+    assert missing == [], (
+        "Run `python -m onewindow sync_translations` and translate:\n" + "\n".join(missing)
     )
 
 

@@ -23,7 +23,7 @@ def test_no_template_or_own_asset_refers_to_an_external_url() -> None:
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         for m in EXTERNAL.finditer(text):
-            offenders.append(f"{path.relative_to(PACKAGE)}: {text[m.start():m.end() + 40]!r}")
+            offenders.append(f"{path.relative_to(PACKAGE)}: {text[m.start() : m.end() + 40]!r}")
     assert offenders == []
 
 

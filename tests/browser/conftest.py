@@ -57,7 +57,9 @@ def page_factory(browser: Any) -> Iterator[Any]:
     def make(*, mobile: bool = False) -> Any:
         viewport = {"width": 390, "height": 844} if mobile else {"width": 1366, "height": 900}
         context = browser.new_context(
-            viewport=viewport, locale="zh-CN", timezone_id="Asia/Shanghai",
+            viewport=viewport,
+            locale="zh-CN",
+            timezone_id="Asia/Shanghai",
             device_scale_factor=1,
         )
         context.set_default_timeout(15000)

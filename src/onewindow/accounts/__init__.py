@@ -1,1 +1,1 @@
-"""accounts: the custom User, roles (as groups with permissions) and staff scoping (hall, department)."""
+"""accounts: the custom User, roles (groups with permissions), staff scoping (hall, department)."""

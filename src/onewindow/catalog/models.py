@@ -109,7 +109,10 @@ class ServiceItem(models.Model):
     legal_basis = models.TextField(_("Legal basis"), blank=True)
     conditions = models.TextField(_("Conditions"), blank=True)
     handling_kind = models.CharField(
-        _("Handling kind"), max_length=10, choices=HandlingKind.choices, default=HandlingKind.PROMISED
+        _("Handling kind"),
+        max_length=10,
+        choices=HandlingKind.choices,
+        default=HandlingKind.PROMISED,
     )
     statutory_limit_days = models.PositiveSmallIntegerField(
         _("Statutory time limit (working days)"), null=True, blank=True
@@ -118,7 +121,9 @@ class ServiceItem(models.Model):
         _("Promised time limit (working days)"), null=True, blank=True
     )
     special_procedures = models.TextField(_("Special procedures"), blank=True)
-    special_procedures_count = models.BooleanField(_("Special procedures count toward the limit"), default=False)
+    special_procedures_count = models.BooleanField(
+        _("Special procedures count toward the limit"), default=False
+    )
     correction_clock = models.CharField(
         _("Clock after correction"),
         max_length=10,
@@ -129,7 +134,10 @@ class ServiceItem(models.Model):
     fee_standard = models.TextField(_("Fee standard"), blank=True)
     fee_basis = models.TextField(_("Fee basis"), blank=True)
     handling_forms = models.CharField(
-        _("Ways to apply"), max_length=100, blank=True, help_text=_("e.g. at the window, online, by post")
+        _("Ways to apply"),
+        max_length=100,
+        blank=True,
+        help_text=_("e.g. at the window, online, by post"),
     )
     online_depth = models.CharField(
         _("Online depth"), max_length=1, choices=OnlineDepth.choices, default=OnlineDepth.NONE
@@ -139,7 +147,9 @@ class ServiceItem(models.Model):
     visit_reason = models.CharField(_("Why a visit is needed"), max_length=300, blank=True)
     in_hall = models.BooleanField(_("Handled in the hall"), default=True)
     one_window = models.BooleanField(_("One-window item"), default=True)
-    one_window_exclusion_basis = models.TextField(_("Basis for exclusion from the one-window list"), blank=True)
+    one_window_exclusion_basis = models.TextField(
+        _("Basis for exclusion from the one-window list"), blank=True
+    )
     confidential = models.BooleanField(_("Confidential"), default=False)
     tongban_scope = models.CharField(_("Cross-area scope"), max_length=50, blank=True)
     place = models.CharField(_("Place"), max_length=300, blank=True)
@@ -152,10 +162,15 @@ class ServiceItem(models.Model):
     )
     result_validity = models.CharField(_("Result validity"), max_length=100, blank=True)
     delivery_modes = models.CharField(
-        _("Delivery"), max_length=100, blank=True, help_text=_("e.g. collected at the window, by post, downloaded")
+        _("Delivery"),
+        max_length=100,
+        blank=True,
+        help_text=_("e.g. collected at the window, by post, downloaded"),
     )
     aliases = models.TextField(
-        _("Aliases (citizens' words)"), blank=True, help_text=_("What citizens call it, one per line or separated by 、")
+        _("Aliases (citizens' words)"),
+        blank=True,
+        help_text=_("What citizens call it, one per line or separated by 、"),
     )
     status = models.CharField(
         _("Status"), max_length=10, choices=ItemStatus.choices, default=ItemStatus.PUBLISHED
@@ -250,7 +265,10 @@ class Material(models.Model):
     name = models.CharField(_("Material name"), max_length=300)
     required = models.BooleanField(_("Required"), default=True)
     required_note = models.CharField(
-        _("When required"), max_length=300, blank=True, help_text=_("e.g. needed when an agent applies")
+        _("When required"),
+        max_length=300,
+        blank=True,
+        help_text=_("e.g. needed when an agent applies"),
     )
     originals = models.PositiveSmallIntegerField(_("Originals"), default=0)
     copies = models.PositiveSmallIntegerField(_("Copies"), default=0)
@@ -263,7 +281,10 @@ class Material(models.Model):
     source_note = models.CharField(_("Source details"), max_length=200, blank=True)
     filling_notes = models.TextField(_("Filling instructions"), blank=True)
     submission = models.CharField(
-        _("How to submit"), max_length=100, blank=True, help_text=_("e.g. at the window, uploaded online, by post")
+        _("How to submit"),
+        max_length=100,
+        blank=True,
+        help_text=_("e.g. at the window, uploaded online, by post"),
     )
     may_defer = models.BooleanField(_("May be supplied later"), default=False)
     defer_days = models.PositiveSmallIntegerField(
@@ -379,7 +400,9 @@ class DelegationAgreement(models.Model):
     number = models.CharField(_("Agreement number"), max_length=60, unique=True)
     title = models.CharField(_("Title"), max_length=200)
     delegate = models.CharField(
-        _("Delegate"), max_length=200, help_text=_("e.g. the comprehensive acceptance windows of the district service center")
+        _("Delegate"),
+        max_length=200,
+        help_text=_("e.g. the comprehensive acceptance windows of the district service center"),
     )
     scope = models.TextField(_("Scope"))
     rights_and_duties = models.TextField(_("Rights and duties"), blank=True)
@@ -478,7 +501,11 @@ class Synonym(models.Model):
     """A citizen's word and the catalog's word for it (社保卡 → 社会保障卡)."""
 
     term = models.CharField(_("Citizens' word"), max_length=50, unique=True)
-    canonical = models.CharField(_("Catalog word"), max_length=100)
+    canonical = models.CharField(
+        _("Catalog word"),
+        max_length=100,
+        help_text=_("Several catalog words may be separated by “|”."),
+    )
     note = models.CharField(_("Remarks"), max_length=200, blank=True)
     updated_at = models.DateTimeField(_("Updated at"), auto_now=True)
 
@@ -500,3 +527,6 @@ class CatalogRevision(models.Model):
     class Meta:
         verbose_name = _("Catalog revision")
         verbose_name_plural = _("Catalog revision")
+
+    def __str__(self) -> str:
+        return str(self.revision)

@@ -171,7 +171,7 @@ def synonym_suggestions(query: str, limit: int = 6) -> list[str]:
     )
     words: list[str] = []
     for synonym in rows[: limit * 2]:
-        for word in (synonym.canonical, synonym.term):
+        for word in (*[w.strip() for w in synonym.canonical.split("|")], synonym.term):
             if word and word != query and word not in words:
                 words.append(word)
     return words[:limit]

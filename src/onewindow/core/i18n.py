@@ -125,7 +125,7 @@ def _extract_template(path: Path, rel: str, out: Extracted) -> None:
                         target.append(t.contents.replace("%", "%%"))
                     i += 1
 
-                def finish(parts: list[str]) -> str:
+                def finish(parts: list[str], trimmed: bool = trimmed) -> str:
                     text = "".join(parts)
                     if trimmed:
                         text = " ".join(line.strip() for line in text.strip().splitlines())
@@ -196,10 +196,14 @@ def merge(language: str, extracted: Extracted) -> polib.POFile:
             msgid=message.msgid,
             msgctxt=message.context or None,
             msgid_plural=message.plural or "",
-            occurrences=[(w.rsplit(":", 1)[0], w.rsplit(":", 1)[1]) for w in extracted.messages[message][:3]],
+            occurrences=[
+                (w.rsplit(":", 1)[0], w.rsplit(":", 1)[1]) for w in extracted.messages[message][:3]
+            ],
         )
         if message.plural:
-            entry.msgstr_plural = dict(prev.msgstr_plural) if prev and prev.msgstr_plural else {0: ""}
+            entry.msgstr_plural = (
+                dict(prev.msgstr_plural) if prev and prev.msgstr_plural else {0: ""}
+            )
             if prev and not prev.msgstr_plural and prev.msgstr:
                 entry.msgstr_plural = {0: prev.msgstr}
         else:
@@ -243,7 +247,10 @@ def mo_is_current(language: str) -> bool:
     path = mo_path(language)
     if not path.exists():
         return False
-    compiled = {(e.msgctxt or "", e.msgid): (e.msgstr, dict(e.msgstr_plural)) for e in polib.mofile(str(path))}
+    compiled = {
+        (e.msgctxt or "", e.msgid): (e.msgstr, dict(e.msgstr_plural))
+        for e in polib.mofile(str(path))
+    }
     expected = {
         (e.msgctxt or "", e.msgid): (e.msgstr, dict(e.msgstr_plural))
         for e in load_po(language)

@@ -100,7 +100,7 @@ class CalendarYear(models.Model):
 
 
 class CalendarDay(models.Model):
-    """An exception to the Monday–Friday rule: a holiday on a weekday or a working weekend (调休)."""
+    """An exception to the Mon–Fri rule: a weekday holiday or a working weekend (调休)."""
 
     class Source(models.TextChoices):
         LIBRARY = "library", _("Holiday library")

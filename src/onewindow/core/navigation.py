@@ -25,9 +25,13 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem(_("Workbench"), "core:home"),
     NavItem(_("Items"), "catalog:manage-items", permission="catalog.change_serviceitem"),
-    NavItem(_("Delegation matrix"), "catalog:delegation-matrix", permission="catalog.view_delegation"),
     NavItem(
-        _("Delegation agreements"), "catalog:agreement-list", permission="catalog.view_delegationagreement"
+        _("Delegation matrix"), "catalog:delegation-matrix", permission="catalog.view_delegation"
+    ),
+    NavItem(
+        _("Delegation agreements"),
+        "catalog:agreement-list",
+        permission="catalog.view_delegationagreement",
     ),
     NavItem(_("Synonyms"), "catalog:synonym-list", permission="catalog.change_synonym"),
     NavItem(_("Import and export"), "catalog:import", permission="catalog.import_catalog"),

@@ -1,4 +1,4 @@
-"""View decorators: anonymous users go to the login page, signed-in users without the right get 403."""
+"""View decorators: anonymous users go to the login page; staff without the right get 403."""
 
 from __future__ import annotations
 

@@ -32,7 +32,9 @@ class Command(BaseCommand):
         if not check:
             i18n.compile_catalogs()
         elif not all(i18n.mo_is_current(lang) for lang in i18n.TRANSLATED_LANGUAGES):
-            problems.append("compiled .mo files are stale: run `python -m onewindow sync_translations`")
+            problems.append(
+                "compiled .mo files are stale: run `python -m onewindow sync_translations`"
+            )
         self.stdout.write(f"{len(extracted.messages)} messages")
         if problems:
             for p in problems:

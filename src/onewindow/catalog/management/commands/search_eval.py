@@ -1,0 +1,86 @@
+"""`python -m onewindow search_eval [PATH] [--verbose]`: how often search finds the right item.
+
+PATH is a UTF-8 TSV file, one `query<TAB>acceptable name|another name` per line (blank lines and
+lines starting with # are skipped); it defaults to the shipped `catalog/data/search_eval.tsv`.
+Each query runs through `search_items(query, limit=3)`; a hit is an item whose name equals one of
+the acceptable names. Prints one JSON line: {"queries": N, "top1": 0.xx, "top3": 0.xx}.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import DatabaseError
+
+from onewindow.catalog.models import ServiceItem, Synonym
+from onewindow.catalog.search import search_items
+
+DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "search_eval.tsv"
+
+
+def read_cases(path: Path) -> list[tuple[str, set[str]]]:
+    """(query, acceptable names) pairs of an evaluation file."""
+    cases = []
+    for number, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        query, sep, names = line.partition("\t")
+        accepted = {n.strip() for n in names.split("|") if n.strip()}
+        if not sep or not query.strip() or not accepted:
+            raise CommandError(f"{path}:{number}: expected query<TAB>name|name")
+        cases.append((query.strip(), accepted))
+    return cases
+
+
+def evaluate(cases: list[tuple[str, set[str]]]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    top1 = top3 = 0
+    misses = []
+    for query, accepted in cases:
+        names = [hit.item.name for hit in search_items(query, limit=3)]
+        if names[:1] and names[0] in accepted:
+            top1 += 1
+        if any(name in accepted for name in names):
+            top3 += 1
+        else:
+            misses.append({"query": query, "expected": sorted(accepted), "got": names})
+    n = len(cases)
+    summary = {
+        "queries": n,
+        "top1": round(top1 / n, 3) if n else 0.0,
+        "top3": round(top3 / n, 3) if n else 0.0,
+    }
+    return summary, misses
+
+
+class Command(BaseCommand):
+    help = "Measure guide search on a labelled TSV file (query<TAB>name|name); prints JSON."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", nargs="?", default=str(DEFAULT_PATH))
+        parser.add_argument(
+            "--verbose", action="store_true", help="also print the misses to stderr"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["path"])
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+        try:
+            has_items = ServiceItem.objects.exists()
+        except DatabaseError:
+            has_items = False
+        if not has_items:
+            raise CommandError(
+                "The catalog is empty: run `python -m onewindow setup_demo` "
+                "(or migrate + import_catalog) first."
+            )
+        if not Synonym.objects.exists():
+            self.stderr.write("warning: no synonyms loaded (run load_synonyms first)")
+        summary, misses = evaluate(read_cases(path))
+        if options["verbose"]:
+            for miss in misses:
+                self.stderr.write(json.dumps(miss, ensure_ascii=False))
+        self.stdout.write(json.dumps(summary))
