@@ -61,6 +61,7 @@ def setup_demo(*, stdout: object = None) -> list[DemoAccount]:
     if DEMO_CATALOG.exists():
         call_command("import_catalog", str(DEMO_CATALOG), verbosity=0)
     _create_halls_and_accounts()
+    _attach_agreement_scans()
     return DEMO_ACCOUNTS
 
 
@@ -91,3 +92,73 @@ def _create_halls_and_accounts() -> None:
             user.is_staff = account.role == "administrator"
             user.save()
         user.groups.set([Group.objects.get(name=account.role)])
+
+
+def _attach_agreement_scans() -> None:
+    """Give each demo agreement a one-page PDF standing in for its signed scan."""
+    from django.core.files.base import ContentFile
+
+    from onewindow.catalog import services
+    from onewindow.catalog.models import DelegationAgreement
+
+    for agreement in DelegationAgreement.objects.filter(scan="").select_related("department"):
+        lines = [
+            agreement.title,
+            f"编号：{agreement.number}",
+            f"委托方：{agreement.department.name}",
+            f"受托方：{agreement.delegate}",
+            "委托范围：",
+            *_wrap(agreement.scope, 34),
+            f"签订日期：{agreement.signed_on:%Y年%m月%d日}",
+            "有效期："
+            + f"{agreement.valid_from:%Y年%m月%d日}至"
+            + (f"{agreement.valid_until:%Y年%m月%d日}" if agreement.valid_until else "长期"),
+            "",
+            "（演示数据：代替已签章委托书扫描件，非正式文件）",
+        ]
+        agreement.scan.save(f"{agreement.number}.pdf", ContentFile(_simple_pdf(lines)), save=False)
+        with transaction.atomic():
+            services.save_agreement(agreement=agreement, actor=None)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    text = " ".join(text.split())
+    return [text[i : i + width] for i in range(0, len(text), width)] or [""]
+
+
+def _simple_pdf(lines: list[str]) -> bytes:
+    """A one-page A4 PDF of Chinese text in the standard (non-embedded) STSong-Light CJK font."""
+    body = ["BT", "/F1 14 Tf", "18 TL", "60 780 Td"]
+    for line in lines:
+        body.append(f"<{line.encode('utf-16-be').hex().upper()}> Tj T*")
+    body.append("ET")
+    stream = "\n".join(body).encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H "
+        b"/DescendantFonts [6 0 R] >>",
+        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light "
+        b"/CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> "
+        b"/DW 1000 /W [1 95 500] /FontDescriptor 7 0 R >>",
+        b"<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 "
+        b"/FontBBox [-25 -254 1000 880] /ItalicAngle 0 /Ascent 880 /Descent -120 "
+        b"/CapHeight 880 /StemV 93 >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
