@@ -190,6 +190,7 @@ def test_search_eval_warns_without_synonyms(tmp_path: Path, db: Any) -> None:
     out, err = run("search_eval", str(path))
     assert json.loads(out) == {"queries": 1, "top1": 0.0, "top3": 0.0}
     assert "load_synonyms" in err
+    assert "catalog is empty" in err
 
 
 def test_search_eval_refuses_a_bad_file(tmp_path: Path, db: Any) -> None:

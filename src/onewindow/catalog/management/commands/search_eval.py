@@ -68,18 +68,21 @@ class Command(BaseCommand):
         path = Path(options["path"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
+        cases = read_cases(path)
         try:
             has_items = ServiceItem.objects.exists()
-        except DatabaseError:
-            has_items = False
-        if not has_items:
+        except DatabaseError as exc:
             raise CommandError(
-                "The catalog is empty: run `python -m onewindow setup_demo` "
+                "The database is not set up: run `python -m onewindow setup_demo` "
                 "(or migrate + import_catalog) first."
+            ) from exc
+        if not has_items:
+            self.stderr.write(
+                "warning: the catalog is empty (run setup_demo or import_catalog first)"
             )
         if not Synonym.objects.exists():
             self.stderr.write("warning: no synonyms loaded (run load_synonyms first)")
-        summary, misses = evaluate(read_cases(path))
+        summary, misses = evaluate(cases)
         if options["verbose"]:
             for miss in misses:
                 self.stderr.write(json.dumps(miss, ensure_ascii=False))
