@@ -435,6 +435,19 @@ class DelegationAgreement(models.Model):
         return self.valid_until is None or day <= self.valid_until
 
 
+class DelegationQuerySet(models.QuerySet["Delegation"]):
+    def effective_on(self, day: datetime.date) -> DelegationQuerySet:
+        """Delegations backed by an agreement that is signed (scan on file) and valid on `day`.
+
+        Only these powers may be used at the comprehensive windows (DOMAIN-RULES §1).
+        """
+        return self.filter(
+            Q(agreement__valid_until__isnull=True) | Q(agreement__valid_until__gte=day),
+            agreement__isnull=False,
+            agreement__valid_from__lte=day,
+        ).exclude(agreement__scan="")
+
+
 class Delegation(models.Model):
     """One power of one item delegated to the comprehensive front desk."""
 
@@ -452,6 +465,8 @@ class Delegation(models.Model):
     )
     granted_at = models.DateTimeField(_("Granted at"), auto_now_add=True)
 
+    objects = DelegationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("Delegation")
         verbose_name_plural = _("Delegation")
@@ -461,6 +476,9 @@ class Delegation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item} · {self.get_power_display()}"
+
+    def is_effective_on(self, day: datetime.date) -> bool:
+        return self.agreement is not None and self.agreement.is_valid_on(day)
 
 
 class ItemVersion(models.Model):

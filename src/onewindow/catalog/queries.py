@@ -14,6 +14,7 @@ from typing import Any
 from django.apps import apps
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Length
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -258,7 +259,10 @@ def guide_item(pk: int, *, hall: Any | None = None) -> ItemGuide:
             ),
             Prefetch(
                 "delegations",
-                queryset=Delegation.objects.only("item_id", "power"),
+                # Only powers backed by a valid signed agreement can be used at the window.
+                queryset=Delegation.objects.effective_on(timezone.localdate()).only(
+                    "item_id", "power"
+                ),
                 to_attr="delegation_list",
             ),
         )

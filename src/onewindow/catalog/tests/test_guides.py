@@ -17,6 +17,7 @@ from onewindow.catalog.models import (
     Answer,
     Audience,
     Delegation,
+    DelegationAgreement,
     Department,
     HandlingKind,
     ItemStatus,
@@ -135,8 +136,18 @@ def food_item(market_department: Department) -> ServiceItem:
     Answer.objects.create(
         item=item, code="Q2", question="可以委托他人办理吗？", answer="可以，需提供授权委托书。"
     )
+    agreement = DelegationAgreement.objects.create(
+        department=item.department,
+        number="SQ-TEST-001",
+        title="授权委托书",
+        delegate="综合受理窗口",
+        scope="本部门进驻事项",
+        signed_on=datetime.date(2026, 1, 5),
+        valid_from=datetime.date(2026, 1, 5),
+        scan="catalog/agreements/SQ-TEST-001.pdf",
+    )
     for power in (Power.RECEIVE, Power.VERIFY_ORIGINAL, Power.ONE_TIME_NOTICE):
-        Delegation.objects.create(item=item, power=power)
+        Delegation.objects.create(item=item, power=power, agreement=agreement)
     return item
 
 
@@ -468,6 +479,25 @@ def test_item_without_receive_power_sends_applicant_to_department_window(
     page = html(anon.get(reverse("catalog:guide-item", args=[food_item.pk])))
     assert "请到区市监局窗口办理" in page
     assert food_item.department.window_location in page
+    assert "收取申请材料" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"valid_until": datetime.date(2025, 12, 31), "valid_from": datetime.date(2025, 1, 1)},
+        {"valid_from": datetime.date(2099, 1, 1)},
+        {"scan": ""},
+    ],
+    ids=["expired", "not-yet-valid", "unsigned"],
+)
+def test_powers_without_a_valid_agreement_are_not_offered(
+    anon: Client, food_item: ServiceItem, change: dict
+) -> None:
+    DelegationAgreement.objects.update(**change)
+    page = html(anon.get(reverse("catalog:guide-item", args=[food_item.pk])))
+    assert "请到区市监局窗口办理" in page
     assert "收取申请材料" not in page
 
 
