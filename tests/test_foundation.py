@@ -108,3 +108,21 @@ def _close_file(response) -> None:
     # request_finished and close the test's database connection).
     if response.streaming:
         b"".join(response.streaming_content)
+
+
+@pytest.mark.django_db
+def test_administrators_are_reminded_of_a_missing_next_year(
+    administrator, hall_manager, client_for
+) -> None:
+    import time_machine
+
+    # The seeded holiday library knows 2026 but not 2027.
+    with time_machine.travel("2026-11-28 10:00 +0800", tick=False):
+        body = client_for(administrator).get("/staff/").content.decode()
+        assert "2027年工作日历尚未录入" in body
+        assert (
+            "2027年工作日历尚未录入" not in client_for(hall_manager).get("/staff/").content.decode()
+        )
+    with time_machine.travel("2026-06-01 10:00 +0800", tick=False):
+        body = client_for(administrator).get("/staff/").content.decode()
+        assert "工作日历尚未录入" not in body

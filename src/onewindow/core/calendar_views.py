@@ -179,6 +179,8 @@ def _page(
             holiday_count=kinds.count("holiday"),
             adjusted_count=kinds.count("adjusted"),
         )
+    # The page shows its own, more detailed banner; drop the layout's reminder here.
+    context["calendar_missing_year"] = None
     return render(request, "core/calendar.html", context)
 
 
