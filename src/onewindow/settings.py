@@ -10,6 +10,7 @@ Environment variables (all optional):
   ONEWINDOW_MAX_UPLOAD_MB    largest accepted upload (default 20)
 """
 
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -136,7 +137,9 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
 # After `collectstatic` (the demo and production do it), hashed file names and compressed copies
 # are served by WhiteNoise; without it (tests, development) files come from the app folders.
-_MANIFEST = (STATIC_ROOT / "staticfiles.json").exists() and not DEBUG
+_MANIFEST = not DEBUG and (
+    (STATIC_ROOT / "staticfiles.json").exists() or sys.argv[1:2] == ["collectstatic"]
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -137,6 +137,33 @@ def normalize(text: str) -> str:
     return "".join(_WORD_CHARS.findall(text))
 
 
+def department_variants(name: str) -> set[str]:
+    """区民政局 → {区民政局, 民政局}; 广安区税务局 → {广安区税务局, 税务局}. Only words of 3+ chars."""
+    full = normalize(name)
+    variants = {full}
+    cut = full.find("区", 0, 4)
+    if cut < 0:
+        cut = full.find("县", 0, 4)
+    if cut >= 0:
+        variants.add(full[cut + 1 :])
+    return {v for v in variants if len(v) >= 3}
+
+
+def split_department(index: Any, query: str) -> tuple[int | None, str]:
+    """A department named in the query, and the rest of the query (民政局 低保 → 民政局, 低保)."""
+    text = normalize(query)
+    best = ""
+    for word in index.department_words:
+        if len(word) > len(best) and word in text:
+            best = word
+    if not best:
+        return None, query
+    rest = text.replace(best, "", 1)
+    if len(rest) < 2:
+        return None, query
+    return index.department_words[best], rest
+
+
 def core_name(text: str) -> str:
     """The normalised name without remarks in brackets: 食品(含保健食品)经营许可 → 食品经营许可."""
     text = unicodedata.normalize("NFKC", text or "")
@@ -302,6 +329,8 @@ class SearchIndex:
         self.code_exact: dict[str, list[int]] = {}
         self.pinyin_bounds: list[frozenset[int]] = []
         self.bigrams: dict[str, set[int]] = {}
+        # How citizens name a department in a query (区民政局, 民政局) → its id.
+        self.department_words: dict[str, int] = {}
         for n, row in enumerate(items):
             full, core = normalize(row["name"]), core_name(row["name"])
             self.docs.append(
@@ -334,6 +363,8 @@ class SearchIndex:
             for dept in (row["department__name"], row["department__short_name"]):
                 if dept:
                     departments.append((n, normalize(dept)))
+                    for variant in department_variants(dept):
+                        self.department_words.setdefault(variant, row["department_id"])
             for code in (row["implementation_code"], row["basic_code"], row["handling_code"]):
                 code = re.sub(r"\s+", "", code or "").upper()
                 if code:
@@ -806,6 +837,13 @@ def invalidate_index() -> None:
         _index = None
 
 
+# When the best hit scores at least STRONG_MATCH, hits below WEAK_TAIL_RATIO of its score are
+# dropped: "低保怎么申请" should list the allowance items, not every item containing "申请".
+STRONG_MATCH = 600.0
+WEAK_TAIL_RATIO = 0.3
+WEAK_KINDS = frozenset({"partial", "group", "department", "fuzzy"})
+
+
 def search_items(
     query: str,
     *,
@@ -818,14 +856,33 @@ def search_items(
     if not query or not query.strip() or limit <= 0:
         return []
     index = get_index()
+    named_department, rest = split_department(index, query)
+    results = index.search(rest)
+    if named_department is not None:
+        # The citizen named the department (民政局 低保): its items first, in their order.
+        ours = [r for r in results if index.docs[r[0]].department_id == named_department]
+        if ours:
+            results = ours + [
+                r for r in results if index.docs[r[0]].department_id != named_department
+            ]
+        else:
+            results = index.search(query)
     picked: list[tuple[int, float, str]] = []
-    for n, score, why in index.search(query):
+    for n, score, why in results:
         doc = index.docs[n]
         if audience and doc.audience not in (audience, "both"):
             continue
         if department_id and doc.department_id != int(department_id):
             continue
         if item_type and doc.item_type != item_type:
+            continue
+        if (
+            why in WEAK_KINDS
+            and picked
+            and picked[0][1] >= STRONG_MATCH
+            and score < picked[0][1] * WEAK_TAIL_RATIO
+        ):
+            # Once something matched well, stray partial matches only bury it.
             continue
         picked.append((doc.pk, score, why))
         if len(picked) >= limit:
