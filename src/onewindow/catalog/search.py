@@ -138,7 +138,7 @@ def normalize(text: str) -> str:
 
 
 def department_variants(name: str) -> set[str]:
-    """区民政局 → {区民政局, 民政局}; 广安区税务局 → {广安区税务局, 税务局}. Only words of 3+ chars."""
+    """区民政局 → {区民政局, 民政局}; 广安区税务局 → {广安区税务局, 税务局} (3+ characters)."""
     full = normalize(name)
     variants = {full}
     cut = full.find("区", 0, 4)
