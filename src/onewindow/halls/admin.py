@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from onewindow.core import audit
+from onewindow.halls.models import Hall
+
+
+@admin.register(Hall)
+class HallAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "phone", "is_active")
+    search_fields = ("name", "code")
+
+    def save_model(self, request: HttpRequest, obj: Hall, form: Any, change: bool) -> None:
+        before = audit.snapshot(Hall.objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+        audit.record(
+            action=f"halls.hall.{'updated' if change else 'created'}",
+            actor=request.user,
+            obj=obj,
+            before=before,
+            after=audit.snapshot(obj),
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # halls are deactivated, never deleted (staff and history point at them)
