@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "onewindow.accounts",
     "onewindow.catalog",
     "onewindow.halls",
+    "onewindow.tickets",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""tickets: queues, tickets and their events, appointments, calling and the hall displays."""
