@@ -7,6 +7,9 @@ urlpatterns = [
     path("", include("onewindow.catalog.urls")),
     path("", include("onewindow.core.urls")),
     path("accounts/", include("onewindow.accounts.urls")),
+    path("kiosk/", include("onewindow.tickets.urls_kiosk")),
+    path("display/", include("onewindow.tickets.urls_display")),
+    path("manage/hall/", include("onewindow.halls.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     # Uploaded scans and forms; behind a reverse proxy this path is served by the proxy.

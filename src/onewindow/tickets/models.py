@@ -228,6 +228,10 @@ class Ticket(models.Model):
         verbose_name = _("Ticket")
         verbose_name_plural = _("Tickets")
         ordering = ["day", "queued_at", "id"]
+        permissions = [
+            ("serve_ticket", _("Can call and serve tickets at a window")),
+            ("view_hall_status", _("Can see the live hall status")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["issued_queue", "day", "number"], name="tickets_number_unique_per_day"

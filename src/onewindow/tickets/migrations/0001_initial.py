@@ -121,6 +121,7 @@ class Migration(migrations.Migration):
                 'verbose_name': 'Ticket',
                 'verbose_name_plural': 'Tickets',
                 'ordering': ['day', 'queued_at', 'id'],
+                'permissions': [('serve_ticket', 'Can call and serve tickets at a window'), ('view_hall_status', 'Can see the live hall status')],
             },
         ),
         migrations.CreateModel(
