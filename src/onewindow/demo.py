@@ -14,6 +14,26 @@ REAL_CATALOG = PACKAGE_DIR / "catalog" / "data" / "guangan-district-items.csv"
 DEMO_CATALOG = PACKAGE_DIR / "catalog" / "demo"
 DEMO_PASSWORD = "demo-2026"
 
+# Windows per hall: (number, kind, zone, [(queue prefix, overflow only)]).
+DEMO_WINDOWS = {
+    "guangan": [
+        *[(n, "natural", "自然人综合服务区", [("A", False), ("B", True)]) for n in (1, 2, 3, 4)],
+        *[(n, "legal", "法人综合服务区", [("B", False), ("A", True)]) for n in (5, 6, 7)],
+        (8, "consultation", "咨询引导区", [("C", False)]),
+        (9, "complaint", "咨询引导区", [("D", False)]),
+        (10, "assistance", "法人综合服务区", [("E", False)]),
+        (11, "certificate", "出证区", [("F", False)]),
+    ],
+    "xiexing": [
+        (1, "natural", "综合服务区", [("A", False), ("B", False)]),
+        (2, "consultation", "综合服务区", [("C", False), ("D", False), ("E", False)]),
+        (3, "certificate", "综合服务区", [("F", False)]),
+    ],
+}
+# The county demo hall takes numbers around the clock so the demo works whenever it is opened;
+# the town hall keeps real hours (and shows the kiosk's closed state out of hours).
+ALL_DAY_HALLS = {"guangan"}
+
 DEMO_HALLS = [
     {
         "code": "guangan",
@@ -62,6 +82,7 @@ def setup_demo(*, stdout: object = None) -> list[DemoAccount]:
         call_command("import_catalog", str(DEMO_CATALOG), verbosity=0)
     _create_halls_and_accounts()
     _attach_agreement_scans()
+    _set_up_queues()
     return DEMO_ACCOUNTS
 
 
@@ -92,6 +113,41 @@ def _create_halls_and_accounts() -> None:
             user.is_staff = account.role == "administrator"
             user.save()
         user.groups.set([Group.objects.get(name=account.role)])
+
+
+def _set_up_queues() -> None:
+    import datetime
+
+    from onewindow.halls import services as hall_services
+    from onewindow.halls.models import Hall, Window, Zone
+    from onewindow.tickets.models import Queue
+
+    for hall in Hall.objects.filter(code__in=DEMO_WINDOWS):
+        if not Queue.objects.filter(hall=hall).exists():
+            hall_services.create_default_queues(hall=hall, actor=None)
+        if hall.code in ALL_DAY_HALLS:
+            Queue.objects.filter(hall=hall).update(
+                issue_from=datetime.time(0, 0), issue_until=datetime.time(23, 59)
+            )
+        queues = {q.prefix: q for q in Queue.objects.filter(hall=hall)}
+        for order, (number, kind, zone_name, links) in enumerate(DEMO_WINDOWS[hall.code]):
+            zone = Zone.objects.filter(hall=hall, name=zone_name).first()
+            if zone is None:
+                zone = Zone(hall=hall, name=zone_name, sort_order=order)
+                hall_services.save_zone(zone=zone, actor=None)
+            window = Window.objects.filter(hall=hall, number=number).first()
+            if window is not None:
+                continue
+            window = Window(hall=hall, number=number, kind=kind, zone=zone)
+            hall_services.save_window(window=window, actor=None)
+            hall_services.set_window_queues(
+                window=window,
+                links=[
+                    hall_services.QueueLink(queue=queues[prefix], order=i, overflow_only=overflow)
+                    for i, (prefix, overflow) in enumerate(links)
+                ],
+                actor=None,
+            )
 
 
 def _attach_agreement_scans() -> None:

@@ -174,6 +174,9 @@ LOGGING = {
     "loggers": {"jieba": {"level": "WARNING"}},
 }
 
+# Where ticket SMS go; the default writes them to the log (like Django's console e-mail backend).
+ONEWINDOW_SMS_BACKEND = env("ONEWINDOW_SMS_BACKEND", "onewindow.tickets.sms.LogBackend")
+
 # Installation identity shown on every page and printout.
 ONEWINDOW_SITE_NAME = env("ONEWINDOW_SITE_NAME", "政务服务中心")
 

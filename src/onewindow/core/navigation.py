@@ -36,6 +36,8 @@ NAV: list[NavItem] = [
     NavItem(_("Synonyms"), "catalog:synonym-list", permission="catalog.change_synonym"),
     NavItem(_("Import and export"), "catalog:import", permission="catalog.import_catalog"),
     NavItem(_("Working-day calendar"), "core:calendar", permission="core.view_calendarday"),
+    NavItem(_("Hall set-up"), "halls:settings", permission="halls.change_window"),
+    NavItem(_("My window"), "halls:my-window", permission="tickets.serve_ticket"),
     NavItem(_("Service guides"), "catalog:guide-home"),
 ]
 

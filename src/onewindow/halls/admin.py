@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from onewindow.core import audit
-from onewindow.halls.models import Hall
+from onewindow.halls.models import Hall, Window, Zone
 
 
 @admin.register(Hall)
@@ -27,3 +27,31 @@ class HallAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # halls are deactivated, never deleted (staff and history point at them)
+
+
+class _ReadMostlyAdmin(admin.ModelAdmin):
+    """Set-up happens on the hall manager's pages (with audit events); the admin only looks."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Zone)
+class ZoneAdmin(_ReadMostlyAdmin):
+    list_display = ("name", "hall", "floor", "sort_order")
+    list_filter = ("hall",)
+    search_fields = ("name",)
+
+
+@admin.register(Window)
+class WindowAdmin(_ReadMostlyAdmin):
+    list_display = ("number", "name", "hall", "kind", "zone", "department", "state", "clerk")
+    list_filter = ("hall", "kind", "state", "is_active")
+    search_fields = ("name", "clerk__full_name", "clerk__username")
+    list_select_related = ("hall", "zone", "department", "clerk")

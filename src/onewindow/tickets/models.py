@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -30,8 +32,8 @@ class Queue(models.Model):
     daily_quota = models.PositiveIntegerField(
         _("Daily quota"), null=True, blank=True, help_text=_("Empty: no limit.")
     )
-    issue_from = models.TimeField(_("Tickets from"), default="08:30")
-    issue_until = models.TimeField(_("Tickets until"), default="17:00")
+    issue_from = models.TimeField(_("Tickets from"), default=datetime.time(8, 30))
+    issue_until = models.TimeField(_("Tickets until"), default=datetime.time(17, 0))
     # Used for wait estimates until the queue has its own recent service times.
     default_service_minutes = models.PositiveSmallIntegerField(
         _("Typical service time (minutes)"), default=8

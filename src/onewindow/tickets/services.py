@@ -1,0 +1,995 @@
+"""Queue actions (取号叫号): issuing, calling, serving, transferring, appointments.
+
+Every function is keyword-only and runs in one transaction. It locks the rows it contends on
+(the queue's daily counter when issuing, the window and the ticket when calling), records a
+`TicketEvent` for every step and an audit event for exceptional actions, and raises
+`QueueError` with a message for the citizen or clerk when the action cannot be done; on a
+refusal nothing is written.
+
+Decisions worth knowing:
+- Calling order (`call_next`): over the window's own queues together (links not marked
+  overflow), appointments whose slot has started come first, then priority groups, then
+  arrival (`queued_at`); the window's configured queue order breaks ties, then the ticket id.
+  Overflow queues are looked at only when the own queues have nobody the window may call.
+- A reactivated no-show goes back into line at its original place (`queued_at` is kept), as
+  does a transferred ticket in its new queue: the citizen is not sent to the back.
+- A parked ticket leaves the window free; `resume` brings it back to serving at the window the
+  resuming clerk is signed in to, if that window has nobody in front of it.
+- Appointments: a check-in before the end of the slot gives a ticket linked to the appointment
+  (called first once the slot has started); a late arrival gets a normal ticket without the
+  appointment's precedence. Appointment tickets do not count against the daily quota.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Case, IntegerField, Value, When
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from onewindow.core import audit
+from onewindow.core.validators import (
+    normalize_id_number,
+    normalize_mobile,
+    validate_id_number,
+    validate_mobile,
+)
+from onewindow.halls.models import Hall, Window, WindowState
+from onewindow.tickets import queries, sms
+from onewindow.tickets.models import (
+    OPEN_STATUSES,
+    Appointment,
+    AppointmentSlot,
+    Channel,
+    DailyCounter,
+    Priority,
+    Queue,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    WindowQueue,
+)
+
+DEFAULT_ANNOUNCEMENT = "请{number}号到{window}号窗口办理"
+# Booking codes: no 0/O, 1/I/L, so they can be read out and typed without confusion.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 8
+
+ACTIVE = (TicketStatus.CALLED, TicketStatus.SERVING)
+
+
+class QueueError(Exception):
+    """An action the queue cannot do; `str(e)` is the message to show (Chinese via gettext)."""
+
+    def __init__(self, message: Any, *, code: str = "invalid", field: str | None = None) -> None:
+        self.message = str(message)
+        self.code = code
+        self.field = field
+        super().__init__(self.message)
+
+
+class Outcome(models.TextChoices):
+    HANDLED = "handled", gettext_lazy("Handled")
+    PARTLY = "partly", gettext_lazy("Partly handled")
+    NOT_HANDLED = "not_handled", gettext_lazy("Could not be handled")
+    REDIRECTED = "redirected", gettext_lazy("Referred elsewhere")
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _local(now: datetime.datetime) -> datetime.datetime:
+    return timezone.localtime(now)
+
+
+def _as_time(value: datetime.time | str) -> datetime.time:
+    # A Queue created in this process still holds its string default ("08:30").
+    if isinstance(value, str):
+        return datetime.time.fromisoformat(value)
+    return value
+
+
+def _time(value: datetime.time | str) -> str:
+    return _as_time(value).strftime("%H:%M")
+
+
+def announcement(hall: Hall, *, code: str, window: Window) -> str:
+    """The sentence the hall display speaks for a call."""
+    try:
+        return hall.announcement_template.format(number=code, window=window.number)
+    except (KeyError, IndexError, ValueError):
+        return DEFAULT_ANNOUNCEMENT.format(number=code, window=window.number)
+
+
+def _event(
+    ticket: Ticket,
+    action: str,
+    *,
+    at: datetime.datetime,
+    actor: Any = None,
+    window: Window | None = None,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> TicketEvent:
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        action=action,
+        at=at,
+        actor=actor,
+        window=window,
+        reason=reason[:200],
+        data=data or {},
+    )
+
+
+def _check_actor_hall(actor: Any, hall_id: int) -> None:
+    if actor is None or getattr(actor, "hall_id", None) != hall_id:
+        raise QueueError(_("You can only handle tickets of your own hall."), code="other_hall")
+
+
+def _lock_ticket(ticket: Ticket) -> Ticket:
+    locked = Ticket.objects.select_for_update().filter(pk=ticket.pk).first()
+    if locked is None:
+        raise QueueError(_("This ticket no longer exists."), code="not_found")
+    return locked
+
+
+def _lock_window(window: Window) -> Window:
+    return Window.objects.select_for_update().get(pk=window.pk)
+
+
+def _require(ticket: Ticket, *statuses: str, to: str) -> None:
+    if ticket.status not in statuses or not ticket.can_become(to):
+        raise QueueError(
+            _("Ticket %(code)s is already %(status)s; this cannot be done now.")
+            % {"code": ticket.code, "status": ticket.get_status_display()},
+            code="status",
+        )
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise QueueError(_("Please give a reason."), code="reason_required", field="reason")
+    return reason
+
+
+def _check_window_clerk(window: Window, actor: Any) -> None:
+    """The window must be open with this clerk signed in."""
+    _check_actor_hall(actor, window.hall_id)
+    if window.clerk_id != actor.pk:
+        raise QueueError(
+            _("You are not signed in at window %(n)s.") % {"n": window.number},
+            code="not_signed_in",
+        )
+    if window.state != WindowState.OPEN or not window.is_active:
+        raise QueueError(_("Window %(n)s is not open.") % {"n": window.number}, code="closed")
+
+
+def _check_window_free(window: Window) -> None:
+    busy = Ticket.objects.filter(window=window, status__in=ACTIVE).values_list("code", flat=True)
+    code = busy.first()
+    if code:
+        raise QueueError(
+            _("Finish or park ticket %(code)s before calling the next one.") % {"code": code},
+            code="window_busy",
+        )
+
+
+def _check_at_ticket_window(ticket: Ticket, actor: Any) -> Window:
+    """Actions on a called or served ticket are for the clerk at its window."""
+    _check_actor_hall(actor, ticket.hall_id)
+    window = Window.objects.get(pk=ticket.window_id) if ticket.window_id else None
+    if window is None or window.clerk_id != actor.pk:
+        raise QueueError(
+            _("Only the clerk at the ticket's window can do this."), code="not_your_ticket"
+        )
+    return window
+
+
+def _today_check(ticket: Ticket, now: datetime.datetime) -> None:
+    if ticket.day != _local(now).date():
+        raise QueueError(_("This ticket is not from today."), code="not_today")
+
+
+def _notify_after_commit(queue_id: int, now: datetime.datetime) -> None:
+    transaction.on_commit(lambda: notify_upcoming(queue_id=queue_id, now=now))
+
+
+# --- issuing -------------------------------------------------------------------------------
+
+
+def _by_key(hall: Hall, key: str) -> Ticket | None:
+    if not key:
+        return None
+    return Ticket.objects.filter(hall=hall, idempotency_key=key).first()
+
+
+def _clean_person(phone: str, id_number: str) -> tuple[str, str]:
+    phone = normalize_mobile(phone) if phone else ""
+    if phone:
+        try:
+            validate_mobile(phone)
+        except ValidationError as exc:
+            raise QueueError(exc.messages[0], code="phone", field="phone") from None
+    id_number = normalize_id_number(id_number) if id_number else ""
+    if id_number:
+        try:
+            validate_id_number(id_number)
+        except ValidationError as exc:
+            raise QueueError(exc.messages[0], code="id_number", field="id_number") from None
+    return phone, id_number
+
+
+def _check_queue(hall: Hall, queue: Queue, local: datetime.datetime) -> None:
+    if queue.hall_id != hall.pk:
+        raise QueueError(_("This category is not served in this hall."), code="other_hall")
+    if not queue.is_active or not hall.is_active:
+        raise QueueError(
+            _("%(queue)s is not issuing tickets.") % {"queue": queue.name}, code="inactive"
+        )
+    if not (_as_time(queue.issue_from) <= local.time() < _as_time(queue.issue_until)):
+        raise QueueError(
+            _("Tickets for %(queue)s are issued from %(start)s to %(end)s.")
+            % {
+                "queue": queue.name,
+                "start": _time(queue.issue_from),
+                "end": _time(queue.issue_until),
+            },
+            code="closed",
+        )
+
+
+def _issue_locked(
+    *,
+    hall: Hall,
+    queue: Queue,
+    now: datetime.datetime,
+    channel: str,
+    actor: Any,
+    phone: str,
+    id_number: str,
+    priority: str,
+    matters: Iterable[Any],
+    idempotency_key: str,
+    appointment: Appointment | None,
+    enforce_quota: bool,
+    event_data: dict[str, Any] | None = None,
+) -> Ticket:
+    """Take the next number; call inside a transaction. Returns an existing ticket for a key."""
+    day = _local(now).date()
+    # Race-safe get-or-create of the counter row, then the lock that serialises numbering.
+    DailyCounter.objects.bulk_create([DailyCounter(queue=queue, day=day)], ignore_conflicts=True)
+    counter = DailyCounter.objects.select_for_update().get(queue=queue, day=day)
+    # Under the lock, a concurrent double tap has committed by now: answer with its ticket.
+    existing = _by_key(hall, idempotency_key)
+    if existing is not None:
+        return existing
+    if enforce_quota and queue.daily_quota is not None and counter.last_number >= queue.daily_quota:
+        raise QueueError(
+            _("Today's tickets for %(queue)s have all been issued.") % {"queue": queue.name},
+            code="quota",
+        )
+    if id_number:
+        holding = (
+            Ticket.objects.filter(
+                queue=queue, day=day, id_number=id_number, status__in=list(OPEN_STATUSES)
+            )
+            .values_list("code", flat=True)
+            .first()
+        )
+        if holding:
+            raise _id_taken(holding)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    number = counter.last_number
+    ticket = Ticket.objects.create(
+        hall=hall,
+        issued_queue=queue,
+        queue=queue,
+        day=day,
+        number=number,
+        code=f"{queue.prefix}{number:03d}",
+        status=TicketStatus.WAITING,
+        channel=channel,
+        priority=priority,
+        phone=phone,
+        id_number=id_number,
+        appointment=appointment,
+        idempotency_key=idempotency_key,
+        issued_at=now,
+        queued_at=now,
+    )
+    matters = [m for m in matters if m]
+    if matters:
+        ticket.matters.set(matters)
+    _event(
+        ticket,
+        TicketEvent.Action.ISSUED,
+        at=now,
+        actor=actor,
+        data={"channel": channel, "priority": priority, **(event_data or {})},
+    )
+    return ticket
+
+
+def _id_taken(code: str = "") -> QueueError:
+    if code:
+        message = _("This ID number already holds ticket %(code)s in this queue.") % {"code": code}
+    else:
+        message = _("This ID number already holds a ticket in this queue.")
+    return QueueError(message, code="id_taken", field="id_number")
+
+
+def issue_ticket(
+    *,
+    hall: Hall,
+    queue: Queue,
+    channel: str = Channel.KIOSK,
+    actor: Any = None,
+    phone: str = "",
+    id_number: str = "",
+    priority: str = "",
+    matters: Iterable[Any] = (),
+    idempotency_key: str = "",
+    now: datetime.datetime | None = None,
+) -> Ticket:
+    """Give the next number of the queue (A001, A002 … per day)."""
+    now = now or timezone.now()
+    idempotency_key = (idempotency_key or "").strip()[:64]
+    existing = _by_key(hall, idempotency_key)
+    if existing is not None:
+        return existing
+    if actor is not None:
+        _check_actor_hall(actor, hall.pk)
+    if channel not in Channel.values:
+        raise QueueError(_("Unknown channel."), code="channel", field="channel")
+    if priority not in Priority.values:
+        raise QueueError(_("Unknown priority group."), code="priority", field="priority")
+    _check_queue(hall, queue, _local(now))
+    phone, id_number = _clean_person(phone, id_number)
+    matters = list(matters)
+    try:
+        with transaction.atomic():
+            return _issue_locked(
+                hall=hall,
+                queue=queue,
+                now=now,
+                channel=channel,
+                actor=actor,
+                phone=phone,
+                id_number=id_number,
+                priority=priority,
+                matters=matters,
+                idempotency_key=idempotency_key,
+                appointment=None,
+                enforce_quota=True,
+            )
+    except IntegrityError:
+        # The constraints are the backstop for races the checks above did not see.
+        existing = _by_key(hall, idempotency_key)
+        if existing is not None:
+            return existing
+        if id_number:
+            raise _id_taken() from None
+        raise
+
+
+def book_appointment(
+    *, slot: AppointmentSlot, phone: str, item: Any = None, now: datetime.datetime | None = None
+) -> Appointment:
+    """Book a place in a slot; the booking code is shown to the citizen."""
+    now = now or timezone.now()
+    phone, _unused = _clean_person(phone, "")
+    if not phone:
+        raise QueueError(_("Please enter a mobile number."), code="phone", field="phone")
+    local = _local(now)
+    with transaction.atomic():
+        slot = (
+            AppointmentSlot.objects.select_for_update(of=("self",))
+            .select_related("queue")
+            .get(pk=slot.pk)
+        )
+        if not slot.queue.is_active:
+            raise QueueError(
+                _("%(queue)s does not take appointments now.") % {"queue": slot.queue.name},
+                code="inactive",
+            )
+        if slot.day < local.date() or (slot.day == local.date() and local.time() >= slot.ends_at):
+            raise QueueError(_("This time slot has passed."), code="past", field="slot")
+        if slot.booked >= slot.capacity:
+            raise QueueError(
+                _("This time slot is fully booked. Please choose another."),
+                code="full",
+                field="slot",
+            )
+        slot.booked += 1
+        slot.save(update_fields=["booked"])
+        for _attempt in range(5):
+            code = "".join(secrets.choice(CODE_ALPHABET) for _i in range(CODE_LENGTH))
+            try:
+                with transaction.atomic():
+                    appointment = Appointment.objects.create(
+                        slot=slot, code=code, phone=phone, item=item
+                    )
+                break
+            except IntegrityError:
+                continue
+        else:  # pragma: no cover - 31**8 codes
+            raise QueueError(_("Please try again."), code="code_clash")
+        audit.record(
+            action="tickets.appointment.booked",
+            obj=appointment,
+            after={"slot": slot.pk, "code": appointment.code},
+        )
+    return appointment
+
+
+def check_in_appointment(
+    *, hall: Hall, code: str, idempotency_key: str = "", now: datetime.datetime | None = None
+) -> Ticket:
+    """Turn today's booking into a ticket (called first within its slot; see module doc)."""
+    now = now or timezone.now()
+    idempotency_key = (idempotency_key or "").strip()[:64]
+    existing = _by_key(hall, idempotency_key)
+    if existing is not None:
+        return existing
+    code = (code or "").strip().upper().replace(" ", "")
+    local = _local(now)
+    not_found = QueueError(
+        _("No booking with this code in this hall. Please check the code."),
+        code="not_found",
+        field="code",
+    )
+    if not code:
+        raise not_found
+    try:
+        with transaction.atomic():
+            appointment = (
+                Appointment.objects.select_for_update(of=("self",))
+                .select_related("slot__queue")
+                .filter(code=code)
+                .first()
+            )
+            if appointment is None or appointment.slot.queue.hall_id != hall.pk:
+                raise not_found
+            existing = _by_key(hall, idempotency_key)
+            if existing is not None:
+                return existing
+            slot = appointment.slot
+            if slot.day != local.date():
+                raise QueueError(
+                    _("This booking is for %(day)s.")
+                    % {"day": formats.date_format(slot.day, "Y-m-d")},
+                    code="other_day",
+                    field="code",
+                )
+            if appointment.status == Appointment.Status.CHECKED_IN:
+                ticket_code = (
+                    Ticket.objects.filter(appointment=appointment)
+                    .values_list("code", flat=True)
+                    .first()
+                )
+                raise QueueError(
+                    _("This booking has already been checked in (ticket %(code)s).")
+                    % {"code": ticket_code or "-"},
+                    code="checked_in",
+                    field="code",
+                )
+            if appointment.status != Appointment.Status.BOOKED:
+                raise QueueError(
+                    _("This booking is %(status)s.") % {"status": appointment.get_status_display()},
+                    code="status",
+                    field="code",
+                )
+            _check_queue(hall, slot.queue, local)
+            late = local.time() > slot.ends_at
+            ticket = _issue_locked(
+                hall=hall,
+                queue=slot.queue,
+                now=now,
+                channel=Channel.APPOINTMENT,
+                actor=None,
+                phone=appointment.phone,
+                id_number="",
+                priority="",
+                matters=[appointment.item_id] if appointment.item_id else [],
+                idempotency_key=idempotency_key,
+                appointment=None if late else appointment,
+                enforce_quota=False,
+                event_data={"appointment": appointment.code, "late": late},
+            )
+            appointment.status = Appointment.Status.CHECKED_IN
+            appointment.checked_in_at = now
+            appointment.save(update_fields=["status", "checked_in_at"])
+            return ticket
+    except IntegrityError:
+        existing = _by_key(hall, idempotency_key)
+        if existing is not None:
+            return existing
+        raise
+
+
+# --- calling -------------------------------------------------------------------------------
+
+
+def _next_candidate(
+    window: Window, group: list[int], day: datetime.date, at_time: datetime.time
+) -> Ticket | None:
+    queue_rank = Case(
+        *[When(queue_id=qid, then=Value(i)) for i, qid in enumerate(group)],
+        default=Value(len(group)),
+        output_field=IntegerField(),
+    )
+    qs = (
+        queries.waiting_line(queue_ids=group, day=day, at_time=at_time)
+        .filter(models.Q(reserved_window__isnull=True) | models.Q(reserved_window=window))
+        .annotate(_qrank=queue_rank)
+        .order_by("_due", "_prio", "queued_at", "_qrank", "id")
+    )
+    if connection.features.has_select_for_update_skip_locked:
+        # Two windows calling at once each take a different ticket instead of queueing.
+        qs = qs.select_for_update(skip_locked=True, of=("self",))
+    else:
+        # SQLite: writers are serialised by BEGIN IMMEDIATE; FOR UPDATE is a no-op there.
+        qs = qs.select_for_update()
+    return next(iter(qs[:1]), None)
+
+
+def _mark_called(ticket: Ticket, *, window: Window, actor: Any, now: datetime.datetime) -> None:
+    ticket.status = TicketStatus.CALLED
+    ticket.window = window
+    ticket.clerk = actor
+    ticket.call_count = 1
+    ticket.first_called_at = ticket.first_called_at or now
+    ticket.called_at = now
+    ticket.save(
+        update_fields=[
+            "status",
+            "window",
+            "clerk",
+            "call_count",
+            "first_called_at",
+            "called_at",
+        ]
+    )
+
+
+def call_next(*, window: Window, actor: Any, now: datetime.datetime | None = None) -> Ticket | None:
+    """Call the next ticket for this window; None when nobody is waiting for it.
+
+    Interpretation of "appointments due first, then priority groups, then arrival order, over
+    the window's queues in their configured order": the window's own queues form one line in
+    which appointments whose slot has started (slot start <= now, local time) come first, then
+    priority groups, then the earliest `queued_at`; the configured queue order breaks ties, then
+    the id. Queues linked as overflow are looked at, in their order, only when that line has
+    nobody. A ticket reserved for another window (a transfer) is skipped.
+    """
+    now = now or timezone.now()
+    local = _local(now)
+    with transaction.atomic():
+        window = _lock_window(window)
+        _check_window_clerk(window, actor)
+        _check_window_free(window)
+        links = list(
+            WindowQueue.objects.filter(window=window, queue__is_active=True)
+            .order_by("overflow_only", "order", "id")
+            .values_list("queue_id", "overflow_only")
+        )
+        ticket = None
+        for overflow in (False, True):
+            group = [qid for qid, is_overflow in links if is_overflow == overflow]
+            if group:
+                ticket = _next_candidate(window, group, local.date(), local.time())
+            if ticket is not None:
+                break
+        if ticket is None:
+            return None
+        _mark_called(ticket, window=window, actor=actor, now=now)
+        _event(
+            ticket,
+            TicketEvent.Action.CALLED,
+            at=now,
+            actor=actor,
+            window=window,
+            data={"announcement": announcement(window.hall, code=ticket.code, window=window)},
+        )
+        _notify_after_commit(ticket.queue_id, now)
+    return ticket
+
+
+def call_ticket(
+    *,
+    window: Window,
+    ticket: Ticket,
+    actor: Any,
+    reason: str,
+    now: datetime.datetime | None = None,
+) -> Ticket:
+    """Call a particular waiting ticket out of order; the reason is recorded."""
+    now = now or timezone.now()
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        window = _lock_window(window)
+        _check_window_clerk(window, actor)
+        _check_window_free(window)
+        ticket = _lock_ticket(ticket)
+        if ticket.hall_id != window.hall_id:
+            raise QueueError(_("This ticket belongs to another hall."), code="other_hall")
+        _require(ticket, TicketStatus.WAITING, to=TicketStatus.CALLED)
+        _today_check(ticket, now)
+        before = audit.snapshot(ticket, ["status", "window", "clerk"])
+        _mark_called(ticket, window=window, actor=actor, now=now)
+        _event(
+            ticket,
+            TicketEvent.Action.CALLED_OUT_OF_ORDER,
+            at=now,
+            actor=actor,
+            window=window,
+            reason=reason,
+            data={"announcement": announcement(window.hall, code=ticket.code, window=window)},
+        )
+        audit.record(
+            action="tickets.ticket.called_out_of_order",
+            actor=actor,
+            obj=ticket,
+            before=before,
+            after=audit.snapshot(ticket, ["status", "window", "clerk"]),
+            note=reason,
+        )
+        _notify_after_commit(ticket.queue_id, now)
+    return ticket
+
+
+def recall(*, ticket: Ticket, actor: Any, now: datetime.datetime | None = None) -> Ticket:
+    """Announce a called ticket again."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ticket = _lock_ticket(ticket)
+        window = _check_at_ticket_window(ticket, actor)
+        _require(ticket, TicketStatus.CALLED, to=TicketStatus.CALLED)
+        ticket.call_count += 1
+        ticket.called_at = now
+        ticket.save(update_fields=["call_count", "called_at"])
+        _event(
+            ticket,
+            TicketEvent.Action.RECALLED,
+            at=now,
+            actor=actor,
+            window=window,
+            data={
+                "announcement": announcement(ticket.hall, code=ticket.code, window=window),
+                "call": ticket.call_count,
+            },
+        )
+    return ticket
+
+
+def mark_no_show(*, ticket: Ticket, actor: Any, now: datetime.datetime | None = None) -> Ticket:
+    """The citizen did not come after the hall's number of calls."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ticket = _lock_ticket(ticket)
+        window = _check_at_ticket_window(ticket, actor)
+        _require(ticket, TicketStatus.CALLED, to=TicketStatus.NO_SHOW)
+        needed = ticket.hall.no_show_after_calls
+        if ticket.call_count < needed:
+            raise QueueError(
+                _(
+                    "Ticket %(code)s has been called %(count)s times; it can be marked as a "
+                    "no-show after %(needed)s calls."
+                )
+                % {"code": ticket.code, "count": ticket.call_count, "needed": needed},
+                code="too_few_calls",
+            )
+        ticket.status = TicketStatus.NO_SHOW
+        ticket.save(update_fields=["status"])
+        _event(ticket, TicketEvent.Action.NO_SHOW, at=now, actor=actor, window=window)
+        audit.record(
+            action="tickets.ticket.no_show",
+            actor=actor,
+            obj=ticket,
+            before={"status": TicketStatus.CALLED},
+            after={"status": ticket.status, "calls": ticket.call_count},
+        )
+    return ticket
+
+
+def reactivate(*, ticket: Ticket, actor: Any, now: datetime.datetime | None = None) -> Ticket:
+    """A no-show who turns up goes back into line at the original place (queued_at kept)."""
+    now = now or timezone.now()
+    try:
+        with transaction.atomic():
+            ticket = _lock_ticket(ticket)
+            _check_actor_hall(actor, ticket.hall_id)
+            _require(ticket, TicketStatus.NO_SHOW, to=TicketStatus.WAITING)
+            _today_check(ticket, now)
+            last_window = ticket.window_id
+            ticket.status = TicketStatus.WAITING
+            ticket.window = None
+            ticket.clerk = None
+            ticket.save(update_fields=["status", "window", "clerk"])
+            _event(
+                ticket,
+                TicketEvent.Action.REACTIVATED,
+                at=now,
+                actor=actor,
+                data={"last_window": last_window},
+            )
+            audit.record(
+                action="tickets.ticket.reactivated",
+                actor=actor,
+                obj=ticket,
+                before={"status": TicketStatus.NO_SHOW},
+                after={"status": ticket.status},
+            )
+    except IntegrityError:
+        raise _id_taken() from None
+    return ticket
+
+
+def start_service(
+    *,
+    ticket: Ticket,
+    actor: Any,
+    priority_verified: bool | None = None,
+    now: datetime.datetime | None = None,
+) -> Ticket:
+    """The citizen has come to the window."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        ticket = _lock_ticket(ticket)
+        window = _check_at_ticket_window(ticket, actor)
+        _require(ticket, TicketStatus.CALLED, to=TicketStatus.SERVING)
+        ticket.status = TicketStatus.SERVING
+        ticket.started_at = now
+        fields = ["status", "started_at"]
+        if priority_verified is not None:
+            ticket.priority_verified = priority_verified
+            fields.append("priority_verified")
+        ticket.save(update_fields=fields)
+        _event(
+            ticket,
+            TicketEvent.Action.STARTED,
+            at=now,
+            actor=actor,
+            window=window,
+            data={} if priority_verified is None else {"priority_verified": priority_verified},
+        )
+    return ticket
+
+
+def finish_service(
+    *,
+    ticket: Ticket,
+    actor: Any,
+    outcome: str,
+    matters: Iterable[Any] = (),
+    now: datetime.datetime | None = None,
+) -> Ticket:
+    """Service ends; `matters`, when given, replaces the ticket's matters with those handled."""
+    now = now or timezone.now()
+    if outcome not in Outcome.values:
+        raise QueueError(_("Choose an outcome."), code="outcome", field="outcome")
+    matters = [m for m in matters if m]
+    with transaction.atomic():
+        ticket = _lock_ticket(ticket)
+        window = _check_at_ticket_window(ticket, actor)
+        _require(ticket, TicketStatus.SERVING, to=TicketStatus.DONE)
+        ticket.status = TicketStatus.DONE
+        ticket.finished_at = now
+        ticket.outcome = outcome
+        ticket.save(update_fields=["status", "finished_at", "outcome"])
+        if matters:
+            ticket.matters.set(matters)
+        _event(
+            ticket,
+            TicketEvent.Action.FINISHED,
+            at=now,
+            actor=actor,
+            window=window,
+            data={
+                "outcome": outcome,
+                "matters": sorted(getattr(m, "pk", m) for m in matters),
+            },
+        )
+        _notify_after_commit(ticket.queue_id, now)
+    return ticket
+
+
+def transfer(
+    *,
+    ticket: Ticket,
+    actor: Any,
+    reason: str,
+    to_queue: Queue | None = None,
+    to_window: Window | None = None,
+    now: datetime.datetime | None = None,
+) -> Ticket:
+    """Send a called, served or parked ticket to another queue and/or a particular window.
+
+    The ticket waits again with its original place (`queued_at`); with `to_window` only that
+    window may call it.
+    """
+    now = now or timezone.now()
+    reason = _require_reason(reason)
+    if to_queue is None and to_window is None:
+        raise QueueError(_("Choose a queue or a window."), code="no_target", field="to_queue")
+    try:
+        with transaction.atomic():
+            ticket = _lock_ticket(ticket)
+            _check_actor_hall(actor, ticket.hall_id)
+            _require(
+                ticket,
+                TicketStatus.CALLED,
+                TicketStatus.SERVING,
+                TicketStatus.PARKED,
+                to=TicketStatus.WAITING,
+            )
+            _today_check(ticket, now)
+            target = to_queue or ticket.queue
+            if target.hall_id != ticket.hall_id or not target.is_active:
+                raise QueueError(
+                    _("Choose an active queue of this hall."), code="other_hall", field="to_queue"
+                )
+            if to_window is not None:
+                if to_window.hall_id != ticket.hall_id or not to_window.is_active:
+                    raise QueueError(
+                        _("Choose a window of this hall."), code="other_hall", field="to_window"
+                    )
+                if not WindowQueue.objects.filter(window=to_window, queue=target).exists():
+                    raise QueueError(
+                        _("Window %(n)s does not serve %(queue)s.")
+                        % {"n": to_window.number, "queue": target.name},
+                        code="window_queue",
+                        field="to_window",
+                    )
+            elif target.pk == ticket.queue_id:
+                raise QueueError(
+                    _("The ticket is already in this queue."), code="same", field="to_queue"
+                )
+            before = audit.snapshot(ticket, ["status", "queue", "window", "reserved_window"])
+            from_window = ticket.window_id
+            ticket.status = TicketStatus.WAITING
+            ticket.queue = target
+            ticket.reserved_window = to_window
+            ticket.window = None
+            ticket.clerk = None
+            ticket.save(update_fields=["status", "queue", "reserved_window", "window", "clerk"])
+            after = audit.snapshot(ticket, ["status", "queue", "window", "reserved_window"])
+            _event(
+                ticket,
+                TicketEvent.Action.TRANSFERRED,
+                at=now,
+                actor=actor,
+                window=Window.objects.filter(pk=from_window).first() if from_window else None,
+                reason=reason,
+                data={
+                    "from_queue": before["queue"],
+                    "to_queue": target.pk,
+                    "from_window": from_window,
+                    "to_window": to_window.pk if to_window else None,
+                },
+            )
+            audit.record(
+                action="tickets.ticket.transferred",
+                actor=actor,
+                obj=ticket,
+                before=before,
+                after=after,
+                note=reason,
+            )
+    except IntegrityError:
+        raise _id_taken() from None
+    return ticket
+
+
+def park(
+    *, ticket: Ticket, actor: Any, reason: str, now: datetime.datetime | None = None
+) -> Ticket:
+    """Set a ticket aside (the citizen fetches a document); the window is free meanwhile."""
+    now = now or timezone.now()
+    reason = _require_reason(reason)
+    with transaction.atomic():
+        ticket = _lock_ticket(ticket)
+        window = _check_at_ticket_window(ticket, actor)
+        _require(ticket, TicketStatus.CALLED, TicketStatus.SERVING, to=TicketStatus.PARKED)
+        before = {"status": ticket.status, "window": window.pk}
+        ticket.status = TicketStatus.PARKED
+        ticket.window = None
+        ticket.save(update_fields=["status", "window"])
+        _event(
+            ticket,
+            TicketEvent.Action.PARKED,
+            at=now,
+            actor=actor,
+            window=window,
+            reason=reason,
+            data={"parked_window": window.pk, "from_status": before["status"]},
+        )
+        audit.record(
+            action="tickets.ticket.parked",
+            actor=actor,
+            obj=ticket,
+            before=before,
+            after={"status": ticket.status, "window": None},
+            note=reason,
+        )
+    return ticket
+
+
+def resume(*, ticket: Ticket, actor: Any, now: datetime.datetime | None = None) -> Ticket:
+    """Serve a parked ticket again, at the window the clerk is signed in to (if it is free)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        window = Window.objects.select_for_update().filter(clerk=actor).first()
+        if window is None:
+            raise QueueError(_("Sign in at a window first."), code="not_signed_in")
+        _check_actor_hall(actor, window.hall_id)
+        if window.state == WindowState.CLOSED:
+            raise QueueError(_("Window %(n)s is not open.") % {"n": window.number}, code="closed")
+        _check_window_free(window)
+        ticket = _lock_ticket(ticket)
+        _check_actor_hall(actor, ticket.hall_id)
+        _require(ticket, TicketStatus.PARKED, to=TicketStatus.SERVING)
+        ticket.status = TicketStatus.SERVING
+        ticket.window = window
+        ticket.clerk = actor
+        ticket.started_at = ticket.started_at or now
+        ticket.save(update_fields=["status", "window", "clerk", "started_at"])
+        _event(ticket, TicketEvent.Action.RESUMED, at=now, actor=actor, window=window)
+    return ticket
+
+
+# --- notifications -------------------------------------------------------------------------
+
+
+def notify_upcoming(*, queue_id: int, now: datetime.datetime | None = None) -> list[Ticket]:
+    """SMS the ticket that now has exactly `hall.notify_when_ahead` people ahead.
+
+    One query reads the head of the line; a ticket is notified once (`notified_at`). Runs after
+    the commit of a call or finish; a ticket that jumps past the position between two runs is
+    not notified (rare; documented limitation).
+    """
+    now = now or timezone.now()
+    local = _local(now)
+    queue = Queue.objects.select_related("hall").filter(pk=queue_id).first()
+    if queue is None:
+        return []
+    ahead = queue.hall.notify_when_ahead
+    head = list(
+        queries.waiting_line(queue_ids=[queue_id], day=local.date(), at_time=local.time()).values(
+            "id", "code", "phone", "notified_at"
+        )[: ahead + 1]
+    )
+    if len(head) <= ahead:
+        return []
+    row = head[ahead]
+    if not row["phone"] or row["notified_at"] is not None:
+        return []
+    notified: list[Ticket] = []
+    with transaction.atomic():
+        if not Ticket.objects.filter(pk=row["id"], notified_at__isnull=True).update(
+            notified_at=now
+        ):
+            return []
+        ticket = Ticket.objects.get(pk=row["id"])
+        with translation.override(settings.LANGUAGE_CODE):
+            message = _(
+                "Your number %(code)s has %(n)s people ahead. Please come to the hall and wait "
+                "for your call."
+            ) % {"code": ticket.code, "n": ahead}
+        _event(ticket, TicketEvent.Action.NOTIFIED, at=now, data={"ahead": ahead})
+        transaction.on_commit(lambda: sms.send_sms(phone=ticket.phone, message=message))
+        notified.append(ticket)
+    return notified
