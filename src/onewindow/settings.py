@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "onewindow.catalog",
     "onewindow.halls",
     "onewindow.tickets",
+    "onewindow.api",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""api: the HTTP API for devices (kiosks, displays, rating pads) and integrations, with tokens."""
