@@ -37,6 +37,9 @@ NAV: list[NavItem] = [
     NavItem(_("Import and export"), "catalog:import", permission="catalog.import_catalog"),
     NavItem(_("Working-day calendar"), "core:calendar", permission="core.view_calendarday"),
     NavItem(_("Hall set-up"), "halls:settings", permission="halls.change_window"),
+    NavItem(_("Appointment slots"), "booking:slots", permission="tickets.add_appointmentslot"),
+    NavItem(_("Live hall status"), "hallstatus:status", permission="tickets.view_hall_status"),
+    NavItem(_("Window workstation"), "workstation:page", permission="tickets.serve_ticket"),
     NavItem(_("My window"), "halls:my-window", permission="tickets.serve_ticket"),
     NavItem(_("Service guides"), "catalog:guide-home"),
 ]
