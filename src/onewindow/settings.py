@@ -114,6 +114,10 @@ else:
             },
         }
     }
+# Tests normally use an in-memory SQLite database. Browser journeys and threaded tests need a file
+# (WAL + busy timeout), since in-memory shared-cache tables lock instead of waiting.
+if env("ONEWINDOW_TEST_SQLITE_FILE") and DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["TEST"] = {"NAME": env("ONEWINDOW_TEST_SQLITE_FILE")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
