@@ -15,7 +15,6 @@ from onewindow import demo
 from onewindow.accounts.models import User
 from onewindow.halls import services as hall_services
 from onewindow.halls.models import Hall, Window
-from onewindow.tickets import services as ticket_services
 from onewindow.tickets.models import Ticket, TicketStatus
 
 
@@ -83,10 +82,22 @@ def test_kiosk_ticket_is_called_on_the_display(
     printer.goto(f"{base}/kiosk/ticket/{token}/print/?paper=80")
     shot(printer, "queue-08-ticket-80mm")
 
-    # The clerk calls; the display shows it within 2 seconds and queues the announcement.
-    called = ticket_services.call_next(window=queue_hall["window"], actor=queue_hall["clerk"])
-    assert called is not None and called.code == "A001"
+    # The clerk calls from the workstation (F1); the display shows it within 2 seconds and
+    # queues the announcement.
+    desk = page_factory()
+    desk.goto(f"{base}/accounts/login/")
+    desk.fill("#id_username", "clerk")
+    desk.fill("#id_password", "x-2026-pass")
+    desk.click("main button[type=submit]")
+    desk.wait_for_url(f"{base}/staff/")
+    desk.goto(f"{base}/workstation/")
+    shot(desk, "queue-09a-workstation-idle", full_page=False)
+    desk.keyboard.press("F1")
+    desk.wait_for_function("document.body.innerText.includes('A001')")
     started = time.monotonic()
+    called = Ticket.objects.get()
+    assert called.status == TicketStatus.CALLED and called.window_id == queue_hall["window"].pk
+    shot(desk, "queue-09b-workstation-called", full_page=False)
     display.wait_for_function(
         "document.querySelector('#ow-latest-code') &&"
         " document.querySelector('#ow-latest-code').textContent.includes('A001')",
@@ -102,8 +113,12 @@ def test_kiosk_ticket_is_called_on_the_display(
     assert "3号窗口" in phone.content()
     shot(phone, "queue-10-status-phone")
 
-    ticket_services.start_service(ticket=called, actor=queue_hall["clerk"])
-    ticket_services.finish_service(ticket=called, actor=queue_hall["clerk"], outcome="handled")
+    desk.locator("button.ow-ws-big").click()  # start service
+    desk.wait_for_function("document.body.innerText.includes('完成办理')")
+    shot(desk, "queue-11-workstation-serving", full_page=False)
+    desk.locator("button.ow-ws-big").click()  # finish service
+    desk.wait_for_function("document.body.innerText.includes('呼叫下一位')")
     assert Ticket.objects.get().status == TicketStatus.DONE
-    for page in (display, kiosk, printer, phone):
+    shot(desk, "queue-12-workstation-done", full_page=False)
+    for page in (display, kiosk, printer, phone, desk):
         assert page.external_requests == []
