@@ -97,6 +97,7 @@ def test_kiosk_ticket_is_called_on_the_display(
     started = time.monotonic()
     called = Ticket.objects.get()
     assert called.status == TicketStatus.CALLED and called.window_id == queue_hall["window"].pk
+    desk.wait_for_timeout(800)  # let the side panel refresh after the action
     shot(desk, "queue-09b-workstation-called", full_page=False)
     display.wait_for_function(
         "document.querySelector('#ow-latest-code') &&"
