@@ -66,3 +66,11 @@ def test_translation_of_a_model_label() -> None:
         assert str(ServiceItem._meta.verbose_name) == "政务服务事项"
     with translation.override("en"):
         assert str(ServiceItem._meta.verbose_name) == "Service item"
+
+
+def test_a_translate_tag_with_a_percent_sign_is_translated() -> None:
+    from django.template import Context, Template
+
+    with translation.override("zh-hans"):
+        text = Template('{% translate "90% waited at most" %}').render(Context())
+    assert text == "90%的群众等候不超过"

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
-from onewindow.core.navigation import navigation_for
+from onewindow.core.navigation import menu_for, navigation_for
 
 
 def site(request: HttpRequest) -> dict[str, Any]:
@@ -12,6 +12,7 @@ def site(request: HttpRequest) -> dict[str, Any]:
     return {
         "site_name": settings.ONEWINDOW_SITE_NAME,
         "nav_items": navigation_for(user) if user is not None else [],
+        "nav_menu": menu_for(user) if user is not None else [],
         "calendar_missing_year": _calendar_missing_year(user),
     }
 

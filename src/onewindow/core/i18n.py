@@ -101,7 +101,9 @@ def _extract_template(path: Path, rel: str, out: Extracted) -> None:
             if m:
                 rest = m.group(3) or ""
                 ctx = _CONTEXT_RE.search(rest)
-                out.add(Message(_quoted_value(m), _quoted_value(ctx) if ctx else ""), where)
+                # Django looks up {% translate %} strings with "%" doubled (like blocktranslate).
+                msgid = _quoted_value(m).replace("%", "%%")
+                out.add(Message(msgid, _quoted_value(ctx) if ctx else ""), where)
             elif contents.split(" ", 1)[0] in {"blocktranslate", "blocktrans"}:
                 options = contents.split()[1:]
                 trimmed = "trimmed" in options

@@ -16,30 +16,53 @@ class NavItem:
     url_name: str
     permission: str | None = None
     roles: tuple[str, ...] = ()
+    # Items of one group share a drop-down menu in the header.
+    group: str | Promise | None = None
 
     @property
     def url(self) -> str:
         return reverse(self.url_name)
 
 
+CATALOG = _("Service catalog")
+HALL = _("Hall management")
+
 NAV: list[NavItem] = [
     NavItem(_("Workbench"), "core:home"),
-    NavItem(_("Items"), "catalog:manage-items", permission="catalog.change_serviceitem"),
+    NavItem(_("Window workstation"), "workstation:page", permission="tickets.serve_ticket"),
+    NavItem(_("Live hall status"), "hallstatus:status", permission="tickets.view_hall_status"),
     NavItem(
-        _("Delegation matrix"), "catalog:delegation-matrix", permission="catalog.view_delegation"
+        _("Items"), "catalog:manage-items", permission="catalog.change_serviceitem", group=CATALOG
+    ),
+    NavItem(
+        _("Delegation matrix"),
+        "catalog:delegation-matrix",
+        permission="catalog.view_delegation",
+        group=CATALOG,
     ),
     NavItem(
         _("Delegation agreements"),
         "catalog:agreement-list",
         permission="catalog.view_delegationagreement",
+        group=CATALOG,
     ),
-    NavItem(_("Synonyms"), "catalog:synonym-list", permission="catalog.change_synonym"),
-    NavItem(_("Import and export"), "catalog:import", permission="catalog.import_catalog"),
+    NavItem(
+        _("Synonyms"), "catalog:synonym-list", permission="catalog.change_synonym", group=CATALOG
+    ),
+    NavItem(
+        _("Import and export"),
+        "catalog:import",
+        permission="catalog.import_catalog",
+        group=CATALOG,
+    ),
+    NavItem(_("Hall set-up"), "halls:settings", permission="halls.change_window", group=HALL),
+    NavItem(
+        _("Appointment slots"),
+        "booking:slots",
+        permission="tickets.add_appointmentslot",
+        group=HALL,
+    ),
     NavItem(_("Working-day calendar"), "core:calendar", permission="core.view_calendarday"),
-    NavItem(_("Hall set-up"), "halls:settings", permission="halls.change_window"),
-    NavItem(_("Appointment slots"), "booking:slots", permission="tickets.add_appointmentslot"),
-    NavItem(_("Live hall status"), "hallstatus:status", permission="tickets.view_hall_status"),
-    NavItem(_("Window workstation"), "workstation:page", permission="tickets.serve_ticket"),
     NavItem(_("My window"), "halls:my-window", permission="tickets.serve_ticket"),
     NavItem(_("Service guides"), "catalog:guide-home"),
 ]
@@ -49,3 +72,27 @@ def navigation_for(user: Any) -> list[NavItem]:
     if not getattr(user, "is_authenticated", False):
         return []
     return [n for n in NAV if n.permission is None or user.has_perm(n.permission)]
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    label: str | Promise
+    items: tuple[NavItem, ...]
+
+
+def menu_for(user: Any) -> list[NavItem | NavGroup]:
+    """The header menu: single items, and groups (drop-downs) where a group has several items."""
+    items = navigation_for(user)
+    menu: list[NavItem | NavGroup] = []
+    seen: set[str] = set()
+    for item in items:
+        if item.group is None:
+            menu.append(item)
+            continue
+        key = str(item.group)
+        if key in seen:
+            continue
+        seen.add(key)
+        members = tuple(i for i in items if i.group is not None and str(i.group) == key)
+        menu.append(members[0] if len(members) == 1 else NavGroup(item.group, members))
+    return menu
