@@ -22,6 +22,9 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
     # Real hashers cost ~0.3 s per user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Displays' feeds are cached for half a second per process; tests read them fresh.
+    settings.ONEWINDOW_DISPLAY_CACHE_SECONDS = 0
+    settings.ONEWINDOW_API_TOKEN_CACHE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)
@@ -32,6 +35,16 @@ def _fresh_search_index() -> Any:
     search.invalidate_index()
     yield
     search.invalidate_index()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_queue_pace() -> Any:
+    # Wait estimates reuse a queue's pace for a few seconds, per process.
+    from onewindow.tickets import estimates
+
+    estimates.forget_pace()
+    yield
+    estimates.forget_pace()
 
 
 @pytest.fixture

@@ -182,6 +182,14 @@ LOGGING = {
 # Where ticket SMS go; the default writes them to the log (like Django's console e-mail backend).
 ONEWINDOW_SMS_BACKEND = env("ONEWINDOW_SMS_BACKEND", "onewindow.tickets.sms.LogBackend")
 
+# How long each server process reuses a hall's display feed (seconds; 0: never). Many screens
+# polling every second then cost one computation per hall and process, not one per screen.
+ONEWINDOW_DISPLAY_CACHE_SECONDS = float(env("ONEWINDOW_DISPLAY_CACHE_SECONDS", "0.5"))
+
+# How long each server process trusts an API token it has checked (seconds; 0: check every
+# request). A revoked token stops working within this time.
+ONEWINDOW_API_TOKEN_CACHE_SECONDS = float(env("ONEWINDOW_API_TOKEN_CACHE_SECONDS", "10"))
+
 # Installation identity shown on every page and printout.
 ONEWINDOW_SITE_NAME = env("ONEWINDOW_SITE_NAME", "政务服务中心")
 

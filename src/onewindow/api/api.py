@@ -23,7 +23,7 @@ from ninja import NinjaAPI, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.openapi.docs import DocsBase
 
-from onewindow.api.auth import ApiError, Caller, session_auth, token_auth
+from onewindow.api.auth import ApiError, Caller, caller_has_perm, session_auth, token_auth
 from onewindow.api.models import ApiToken
 from onewindow.api.schemas import (
     CheckInIn,
@@ -37,7 +37,7 @@ from onewindow.api.schemas import (
 from onewindow.catalog.models import ServiceItem
 from onewindow.halls.models import Hall, Window
 from onewindow.tickets import queries, services
-from onewindow.tickets.display import display_feed
+from onewindow.tickets.display import hall_feed
 from onewindow.tickets.models import Channel, Queue, Ticket, TicketStatus
 from onewindow.tickets.services import QueueError
 from onewindow.tickets.views.kiosk import ticket_from_token, ticket_token
@@ -167,7 +167,10 @@ def _forbidden(detail: str, code: str = "forbidden") -> ApiError:
     return ApiError(403, detail, code=code)
 
 
-def _hall(hall_code: str) -> Hall:
+def _hall(hall_code: str, caller: Caller | None = None) -> Hall:
+    token = caller.token if caller is not None else None
+    if token is not None and token.hall.code == hall_code:
+        return token.hall  # loaded with the token, and checked active there
     hall = Hall.objects.filter(code=hall_code, is_active=True).first()
     if hall is None:
         raise ApiError(404, _("No such hall."), code="hall_not_found")
@@ -220,7 +223,9 @@ def _matters(ids: list[int], field: str = "matters") -> list[ServiceItem]:
 
 
 def ticket_out(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+    """The ticket as answered; `ticket.queue` (and `ticket.window`, if any) should be loaded."""
     is_open = ticket.status in (TicketStatus.WAITING, TicketStatus.PARKED)
+    ahead = queries.people_ahead(ticket) if is_open else 0
     return {
         "code": ticket.code,
         "queue": ticket.queue.prefix,
@@ -228,8 +233,10 @@ def ticket_out(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "status": ticket.status,
         "status_label": str(ticket.get_status_display()),
         "issued_at": ticket.issued_at,
-        "people_ahead": queries.people_ahead(ticket) if is_open else 0,
-        "estimated_wait_minutes": queries.estimate_wait_minutes(ticket) if is_open else 0,
+        "people_ahead": ahead,
+        "estimated_wait_minutes": (
+            queries.estimate_wait_minutes(ticket, ahead=ahead) if is_open else 0
+        ),
         "window_number": ticket.window.number if ticket.window_id else None,
         "call_count": ticket.call_count,
         "status_url": request.build_absolute_uri(
@@ -260,21 +267,19 @@ def issue(request: HttpRequest, hall_code: str, payload: IssueIn) -> Status:
     caller = _caller(request)
     if caller.kind == ApiToken.Kind.KIOSK:
         channel, actor = Channel.KIOSK, None
-    elif caller.user is not None and caller.user.has_perm("tickets.add_ticket"):
+    elif caller.user is not None and caller_has_perm(caller, "tickets.add_ticket"):
         channel, actor = Channel.GUIDE_DESK, caller.user
     else:
         raise _forbidden(_("This token may not issue tickets."))
-    hall = _hall(hall_code)
+    hall = _hall(hall_code, caller)
     _check_hall(caller, hall.pk)
     key = _idempotency_key(request, required=caller.kind == ApiToken.Kind.KIOSK)
     queue = Queue.objects.filter(hall=hall, prefix=payload.queue_prefix.strip().upper()).first()
     if queue is None:
         raise ApiError(400, _("No such queue in this hall."), code="queue", field="queue_prefix")
-    matters = _matters(payload.matters)
-    existed = _key_used(hall, key)
-    now = timezone.now()
+    matters = _matters(payload.matters) if payload.matters else []
     try:
-        ticket = services.issue_ticket(
+        ticket, created = services.take_number(
             hall=hall,
             queue=queue,
             channel=channel,
@@ -284,12 +289,12 @@ def issue(request: HttpRequest, hall_code: str, payload: IssueIn) -> Status:
             priority=payload.priority or "",
             matters=matters,
             idempotency_key=key,
-            now=now,
         )
     except QueueError as exc:
         raise _from_queue_error(exc) from None
-    created = not existed and ticket.issued_at == now
-    return Status(201 if created else 200, ticket_out(request, _reload(ticket)))
+    return Status(
+        201 if created else 200, ticket_out(request, ticket if created else _reload(ticket))
+    )
 
 
 @api.post(
@@ -333,9 +338,12 @@ def display(request: HttpRequest, hall_code: str) -> dict[str, Any]:
     caller = _caller(request)
     if caller.kind not in (ApiToken.Kind.DISPLAY, ApiToken.Kind.KIOSK):
         raise _forbidden(_("Only a display or kiosk token may read the display feed."))
-    hall = _hall(hall_code)
+    hall = _hall(hall_code, caller)
     _check_hall(caller, hall.pk)
-    return display_feed(hall)
+    feed = hall_feed(hall.code)
+    if feed is None:
+        raise ApiError(404, _("No such hall."), code="hall_not_found")
+    return feed
 
 
 @api.get(
@@ -361,7 +369,7 @@ def _window(request: HttpRequest, window_id: int) -> tuple[Caller, Window]:
     if window is None:
         raise ApiError(404, _("No such window."), code="window_not_found")
     _check_hall(caller, window.hall_id)
-    if not caller.user.has_perm("tickets.serve_ticket"):
+    if not caller_has_perm(caller, "tickets.serve_ticket"):
         raise _forbidden(_("You may not serve tickets."))
     return caller, window
 
@@ -414,10 +422,12 @@ def _window_action(
             ticket = act(caller, window)
         except QueueError as exc:
             raise _from_queue_error(exc) from None
+        if ticket is not None and ticket.window_id == window.pk:
+            ticket.window = window  # loaded already: no query for the answer
         body = {
             "window_id": window.pk,
             "window_number": window.number,
-            "ticket": ticket_out(request, _reload(ticket)) if ticket is not None else None,
+            "ticket": ticket_out(request, ticket) if ticket is not None else None,
             "detail": "" if ticket is not None else _("Nobody is waiting for this window."),
         }
         if cache_key:

@@ -3,14 +3,22 @@
 `request.auth` is a `Caller`. A bearer token that is unknown or revoked is refused with 401
 at once (it does not fall through to the session). The session is accepted only with Django's
 CSRF token (header `X-CSRFToken`), as for any form post.
+
+Kiosks and displays call many times a second, so each server process keeps a valid token (with
+its hall and user, and the staff member's permissions) for `ONEWINDOW_API_TOKEN_CACHE_SECONDS`
+(default 10; 0 turns it off): a revoked token, a deactivated user or hall, a withdrawn
+permission takes effect within that time.
 """
 
 from __future__ import annotations
 
 import datetime
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -68,25 +76,78 @@ def _touch(token: ApiToken) -> None:
         token.last_used_at = now
 
 
+_tokens: dict[str, tuple[float, ApiToken]] = {}
+_tokens_lock = threading.Lock()
+
+
+def _valid(token: ApiToken | None) -> bool:
+    if token is None or not token.is_active or not token.hall.is_active:
+        return False
+    user = token.user
+    return token.kind != ApiToken.Kind.STAFF or (user is not None and user.is_active)
+
+
+def _lookup(key_hash: str) -> ApiToken | None:
+    """The valid token with this hash, from this process's short cache or the database."""
+    seconds = float(getattr(settings, "ONEWINDOW_API_TOKEN_CACHE_SECONDS", 10))
+    tick = time.monotonic()
+    if seconds > 0:
+        with _tokens_lock:
+            hit = _tokens.get(key_hash)
+        if hit is not None and hit[0] > tick:
+            return hit[1]
+    found = ApiToken.objects.select_related("hall", "user").filter(key_hash=key_hash).first()
+    if not _valid(found):
+        return None
+    if seconds > 0:
+        with _tokens_lock:
+            if len(_tokens) > 10_000:
+                _tokens.clear()
+            _tokens[key_hash] = (tick + seconds, found)
+    return found
+
+
+_perms: dict[tuple[int, str], tuple[float, bool]] = {}
+
+
+def caller_has_perm(caller: Caller, perm: str) -> bool:
+    """`has_perm` for the caller's user; with a token, kept as long as the token is cached."""
+    from onewindow.core.permissions import has_perm
+
+    user = caller.user
+    seconds = float(getattr(settings, "ONEWINDOW_API_TOKEN_CACHE_SECONDS", 10))
+    if caller.token is None or user is None or seconds <= 0:
+        return has_perm(user, perm)
+    key, tick = (user.pk, perm), time.monotonic()
+    with _tokens_lock:
+        hit = _perms.get(key)
+    if hit is not None and hit[0] > tick:
+        return hit[1]
+    allowed = has_perm(user, perm)
+    with _tokens_lock:
+        if len(_perms) > 10_000:
+            _perms.clear()
+        _perms[key] = (tick + seconds, allowed)
+    return allowed
+
+
+def forget_tokens() -> None:
+    """Drop this process's cached tokens and permissions (after a revocation; in tests)."""
+    with _tokens_lock:
+        _tokens.clear()
+        _perms.clear()
+
+
 class TokenAuth(HttpBearer):
     """`Authorization: Bearer <key>`: the key's sha256 is looked up; only active tokens pass."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Caller:
         key = (token or "").strip()
-        found = (
-            ApiToken.objects.select_related("hall", "user")
-            .filter(key_hash=ApiToken.hash_key(key))
-            .first()
-            if key
-            else None
-        )
-        if found is None or not found.is_active or not found.hall.is_active:
-            raise unauthorized()
-        user = found.user
-        if found.kind == ApiToken.Kind.STAFF and (user is None or not user.is_active):
+        found = _lookup(ApiToken.hash_key(key)) if key else None
+        if found is None:
             raise unauthorized()
         _touch(found)
-        return Caller(token=found, user=user)
+        return Caller(token=found, user=found.user)
 
 
 class SessionCaller(APIKeyCookie):

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from onewindow.api.auth import forget_tokens
 from onewindow.api.models import ApiToken
 from onewindow.core import audit
 from onewindow.halls.models import Hall
@@ -52,7 +53,8 @@ def create_token(
 
 
 def deactivate_token(*, token: ApiToken, actor: Any) -> ApiToken:
-    """Revoke a token: requests with it are refused from now on."""
+    """Revoke a token: refused at once here, by other server processes within the token cache
+    time (ONEWINDOW_API_TOKEN_CACHE_SECONDS)."""
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().get(pk=token.pk)
         if not token.is_active:
@@ -67,4 +69,5 @@ def deactivate_token(*, token: ApiToken, actor: Any) -> ApiToken:
             before=before,
             after=_snapshot(token),
         )
+        transaction.on_commit(forget_tokens)
     return token

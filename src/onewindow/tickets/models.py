@@ -261,6 +261,29 @@ class Ticket(models.Model):
                 fields=["queue", "status", "day", "queued_at"], name="tickets_waiting_idx"
             ),
             models.Index(fields=["hall", "day", "status"], name="tickets_hall_day_idx"),
+            # The waiting line in arrival order, and its two short slices that go first
+            # (queries.line_tiers): the head of the line is found without sorting everybody.
+            models.Index(
+                fields=["day", "queued_at", "queue"],
+                condition=Q(status="waiting"),
+                name="tickets_line_idx",
+            ),
+            models.Index(
+                fields=["day", "queued_at", "queue"],
+                condition=Q(status="waiting") & ~Q(priority=""),
+                name="tickets_line_priority_idx",
+            ),
+            models.Index(
+                fields=["day", "queued_at", "queue"],
+                condition=Q(status="waiting") & Q(appointment__isnull=False),
+                name="tickets_line_appointment_idx",
+            ),
+            # Waiting tickets with a phone number still to be told their turn is near.
+            models.Index(
+                fields=["queue", "day"],
+                condition=Q(status="waiting", notified_at__isnull=True) & ~Q(phone=""),
+                name="tickets_to_notify_idx",
+            ),
         ]
 
     def __str__(self) -> str:

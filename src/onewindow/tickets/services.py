@@ -23,6 +23,7 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import datetime
+import functools
 import secrets
 from collections.abc import Iterable
 from typing import Any
@@ -30,7 +31,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Case, IntegerField, Value, When
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -138,14 +138,19 @@ def _check_actor_hall(actor: Any, hall_id: int) -> None:
 
 
 def _lock_ticket(ticket: Ticket) -> Ticket:
-    locked = Ticket.objects.select_for_update().filter(pk=ticket.pk).first()
+    locked = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("queue")
+        .filter(pk=ticket.pk)
+        .first()
+    )
     if locked is None:
         raise QueueError(_("This ticket no longer exists."), code="not_found")
     return locked
 
 
 def _lock_window(window: Window) -> Window:
-    return Window.objects.select_for_update().get(pk=window.pk)
+    return Window.objects.select_for_update(of=("self",)).select_related("hall").get(pk=window.pk)
 
 
 def _require(ticket: Ticket, *statuses: str, to: str) -> None:
@@ -189,7 +194,9 @@ def _check_window_free(window: Window) -> None:
 def _check_at_ticket_window(ticket: Ticket, actor: Any) -> Window:
     """Actions on a called or served ticket are for the clerk at its window."""
     _check_actor_hall(actor, ticket.hall_id)
-    window = Window.objects.get(pk=ticket.window_id) if ticket.window_id else None
+    window = (
+        Window.objects.select_related("hall").get(pk=ticket.window_id) if ticket.window_id else None
+    )
     if window is None or window.clerk_id != actor.pk:
         raise QueueError(
             _("Only the clerk at the ticket's window can do this."), code="not_your_ticket"
@@ -202,8 +209,8 @@ def _today_check(ticket: Ticket, now: datetime.datetime) -> None:
         raise QueueError(_("This ticket is not from today."), code="not_today")
 
 
-def _notify_after_commit(queue_id: int, now: datetime.datetime) -> None:
-    transaction.on_commit(lambda: notify_upcoming(queue_id=queue_id, now=now))
+def _notify_after_commit(queue_id: int, now: datetime.datetime, hall: Hall | None = None) -> None:
+    transaction.on_commit(lambda: notify_upcoming(queue_id=queue_id, now=now, hall=hall))
 
 
 # --- issuing -------------------------------------------------------------------------------
@@ -250,6 +257,166 @@ def _check_queue(hall: Hall, queue: Queue, local: datetime.datetime) -> None:
         )
 
 
+def _next_number(queue: Queue, day: datetime.date) -> int:
+    """Increment the queue's counter for the day and return the new number (one statement).
+
+    The UPDATE takes the row lock that serialises numbering; the caller's transaction holds it
+    until commit, and a rollback gives the number back. The row is created on first use.
+    """
+    table = connection.ops.quote_name(DailyCounter._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET last_number = last_number + 1 "
+        "WHERE queue_id = %s AND day = %s RETURNING last_number"
+    )
+    params = [queue.pk, connection.ops.adapt_datefield_value(day)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            DailyCounter.objects.bulk_create(
+                [DailyCounter(queue=queue, day=day)], ignore_conflicts=True
+            )
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+    return int(row[0])
+
+
+def _issue_in_one_statement(
+    ticket: Ticket,
+    *,
+    quota: int | None,
+    matter_ids: list[int],
+    event: TicketEvent,
+) -> bool:
+    """PostgreSQL: number, insert the ticket, its matters and its event in one statement.
+
+    Run outside a transaction, the statement is its own transaction: the counter row is locked
+    only while the server executes and commits it, never while a Python thread waits for its
+    turn, so a busy kiosk fleet cannot pile up behind one slow request. Fills `ticket.pk`,
+    `number` and `code`; False when the quota is used up. A unique violation (a double tap, an
+    ID number at two kiosks) raises IntegrityError and changes nothing.
+    """
+    qn = connection.ops.quote_name
+    counter = qn(DailyCounter._meta.db_table)
+    params: list[Any] = [ticket.queue_id, connection.ops.adapt_datefield_value(ticket.day)]
+    quota_sql = ""
+    if quota is not None:
+        quota_sql = " AND last_number < %s"
+        params.append(quota)
+    columns, values = [], []
+    for field in Ticket._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(qn(field.column))
+        if field.attname == "number":
+            values.append("c.last_number")
+        elif field.attname == "code":
+            values.append(
+                "%s || CASE WHEN c.last_number < 1000 THEN lpad(c.last_number::text, 3, '0') "
+                "ELSE c.last_number::text END"
+            )
+            params.append(ticket.queue.prefix)
+        else:
+            values.append("%s")
+            params.append(field.get_db_prep_save(getattr(ticket, field.attname), connection))
+    event_columns, event_values = [], []
+    for field in TicketEvent._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        event_columns.append(qn(field.column))
+        if field.attname == "ticket_id":
+            event_values.append("t.id")
+        else:
+            event_values.append("%s")
+            params.append(field.get_db_prep_save(getattr(event, field.attname), connection))
+    through = Ticket.matters.through._meta
+    sql = (
+        f"WITH c AS (UPDATE {counter} SET last_number = last_number + 1 "
+        f"WHERE queue_id = %s AND day = %s{quota_sql} RETURNING last_number), "
+        f"t AS (INSERT INTO {qn(Ticket._meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} FROM c RETURNING id, number, code), "
+        f"e AS (INSERT INTO {qn(TicketEvent._meta.db_table)} ({', '.join(event_columns)}) "
+        f"SELECT {', '.join(event_values)} FROM t)"
+    )
+    if matter_ids:
+        ticket_col = qn(through.get_field("ticket").column)
+        item_col = qn(through.get_field("serviceitem").column)
+        sql += (
+            f", m AS (INSERT INTO {qn(through.db_table)} ({ticket_col}, {item_col}) "
+            "SELECT t.id, x FROM t, unnest(%s::bigint[]) AS x)"
+        )
+        params.append(matter_ids)
+    sql += " SELECT id, number, code FROM t"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    ticket.pk, ticket.number, ticket.code = row
+    ticket._state.adding = False
+    ticket._state.db = connection.alias
+    event.ticket = ticket
+    return True
+
+
+def _issue_postgresql(
+    *,
+    hall: Hall,
+    queue: Queue,
+    day: datetime.date,
+    now: datetime.datetime,
+    channel: str,
+    actor: Any,
+    phone: str,
+    id_number: str,
+    priority: str,
+    matters: Iterable[Any],
+    idempotency_key: str,
+    appointment: Appointment | None,
+    quota: int | None,
+    event_data: dict[str, Any] | None,
+) -> Ticket:
+    """`_issue_locked` on PostgreSQL, through `_issue_in_one_statement`."""
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    ticket = Ticket(
+        hall=hall,
+        issued_queue=queue,
+        queue=queue,
+        day=day,
+        number=0,
+        code="",
+        status=TicketStatus.WAITING,
+        channel=channel,
+        priority=priority,
+        phone=phone,
+        id_number=id_number,
+        appointment=appointment,
+        idempotency_key=idempotency_key,
+        issued_at=now,
+        queued_at=now,
+    )
+    event = TicketEvent(
+        action=TicketEvent.Action.ISSUED,
+        at=now,
+        actor=actor,
+        window=None,
+        reason="",
+        data={"channel": channel, "priority": priority, **(event_data or {})},
+    )
+    matter_ids = [getattr(m, "pk", m) for m in matters if m]
+    if _issue_in_one_statement(ticket, quota=quota, matter_ids=matter_ids, event=event):
+        return ticket
+    # No counter row yet (the day's first ticket), or the quota is used up.
+    DailyCounter.objects.bulk_create([DailyCounter(queue=queue, day=day)], ignore_conflicts=True)
+    if _issue_in_one_statement(ticket, quota=quota, matter_ids=matter_ids, event=event):
+        return ticket
+    raise QueueError(
+        _("Today's tickets for %(queue)s have all been issued.") % {"queue": queue.name},
+        code="quota",
+    )
+
+
 def _issue_locked(
     *,
     hall: Hall,
@@ -266,20 +433,8 @@ def _issue_locked(
     enforce_quota: bool,
     event_data: dict[str, Any] | None = None,
 ) -> Ticket:
-    """Take the next number; call inside a transaction. Returns an existing ticket for a key."""
+    """Take the next number; call inside a transaction."""
     day = _local(now).date()
-    # Race-safe get-or-create of the counter row, then the lock that serialises numbering.
-    DailyCounter.objects.bulk_create([DailyCounter(queue=queue, day=day)], ignore_conflicts=True)
-    counter = DailyCounter.objects.select_for_update().get(queue=queue, day=day)
-    # Under the lock, a concurrent double tap has committed by now: answer with its ticket.
-    existing = _by_key(hall, idempotency_key)
-    if existing is not None:
-        return existing
-    if enforce_quota and queue.daily_quota is not None and counter.last_number >= queue.daily_quota:
-        raise QueueError(
-            _("Today's tickets for %(queue)s have all been issued.") % {"queue": queue.name},
-            code="quota",
-        )
     if id_number:
         holding = (
             Ticket.objects.filter(
@@ -290,9 +445,31 @@ def _issue_locked(
         )
         if holding:
             raise _id_taken(holding)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    number = counter.last_number
+    if connection.vendor == "postgresql":
+        return _issue_postgresql(
+            hall=hall,
+            queue=queue,
+            day=day,
+            now=now,
+            channel=channel,
+            actor=actor,
+            phone=phone,
+            id_number=id_number,
+            priority=priority,
+            matters=matters,
+            idempotency_key=idempotency_key,
+            appointment=appointment,
+            quota=queue.daily_quota if enforce_quota else None,
+            event_data=event_data,
+        )
+    # The counter row is locked from here to the commit: keep this stretch short. A concurrent
+    # double tap is caught by the unique key constraint (the caller answers with its ticket).
+    number = _next_number(queue, day)
+    if enforce_quota and queue.daily_quota is not None and number > queue.daily_quota:
+        raise QueueError(
+            _("Today's tickets for %(queue)s have all been issued.") % {"queue": queue.name},
+            code="quota",
+        )
     ticket = Ticket.objects.create(
         hall=hall,
         issued_queue=queue,
@@ -345,11 +522,72 @@ def issue_ticket(
     now: datetime.datetime | None = None,
 ) -> Ticket:
     """Give the next number of the queue (A001, A002 … per day)."""
+    ticket, _created = take_number(
+        hall=hall,
+        queue=queue,
+        channel=channel,
+        actor=actor,
+        phone=phone,
+        id_number=id_number,
+        priority=priority,
+        matters=matters,
+        idempotency_key=idempotency_key,
+        now=now,
+    )
+    return ticket
+
+
+def take_number(
+    *,
+    hall: Hall,
+    queue: Queue,
+    channel: str = Channel.KIOSK,
+    actor: Any = None,
+    phone: str = "",
+    id_number: str = "",
+    priority: str = "",
+    matters: Iterable[Any] = (),
+    idempotency_key: str = "",
+    now: datetime.datetime | None = None,
+) -> tuple[Ticket, bool]:
+    """`issue_ticket`, also telling whether the ticket is new (False: the key's earlier ticket)."""
     now = now or timezone.now()
     idempotency_key = (idempotency_key or "").strip()[:64]
-    existing = _by_key(hall, idempotency_key)
-    if existing is not None:
-        return existing
+    # A repeated key (a double tap, a retry) is rare: it is not looked up first but found when
+    # the unique key refuses the new ticket, or when a check refuses the repeat.
+    try:
+        return _take_number(
+            hall=hall,
+            queue=queue,
+            channel=channel,
+            actor=actor,
+            phone=phone,
+            id_number=id_number,
+            priority=priority,
+            matters=matters,
+            idempotency_key=idempotency_key,
+            now=now,
+        )
+    except QueueError:
+        existing = _by_key(hall, idempotency_key)
+        if existing is not None:
+            return existing, False
+        raise
+
+
+def _take_number(
+    *,
+    hall: Hall,
+    queue: Queue,
+    channel: str,
+    actor: Any,
+    phone: str,
+    id_number: str,
+    priority: str,
+    matters: Iterable[Any],
+    idempotency_key: str,
+    now: datetime.datetime,
+) -> tuple[Ticket, bool]:
     if actor is not None:
         _check_actor_hall(actor, hall.pk)
     if channel not in Channel.values:
@@ -359,27 +597,33 @@ def issue_ticket(
     _check_queue(hall, queue, _local(now))
     phone, id_number = _clean_person(phone, id_number)
     matters = list(matters)
+    issue = functools.partial(
+        _issue_locked,
+        hall=hall,
+        queue=queue,
+        now=now,
+        channel=channel,
+        actor=actor,
+        phone=phone,
+        id_number=id_number,
+        priority=priority,
+        matters=matters,
+        idempotency_key=idempotency_key,
+        appointment=None,
+        enforce_quota=True,
+    )
     try:
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            # One statement that is its own transaction (see _issue_in_one_statement).
+            return issue(), True
         with transaction.atomic():
-            return _issue_locked(
-                hall=hall,
-                queue=queue,
-                now=now,
-                channel=channel,
-                actor=actor,
-                phone=phone,
-                id_number=id_number,
-                priority=priority,
-                matters=matters,
-                idempotency_key=idempotency_key,
-                appointment=None,
-                enforce_quota=True,
-            )
+            return issue(), True
     except IntegrityError:
-        # The constraints are the backstop for races the checks above did not see.
+        # The constraints are the backstop for races the checks above did not see: a double
+        # tap (the same key) or one ID number at two kiosks at once.
         existing = _by_key(hall, idempotency_key)
         if existing is not None:
-            return existing
+            return existing, False
         if id_number:
             raise _id_taken() from None
         raise
@@ -526,24 +770,20 @@ def check_in_appointment(
 def _next_candidate(
     window: Window, group: list[int], day: datetime.date, at_time: datetime.time
 ) -> Ticket | None:
-    queue_rank = Case(
-        *[When(queue_id=qid, then=Value(i)) for i, qid in enumerate(group)],
-        default=Value(len(group)),
-        output_field=IntegerField(),
-    )
-    qs = (
-        queries.waiting_line(queue_ids=group, day=day, at_time=at_time)
-        .filter(models.Q(reserved_window__isnull=True) | models.Q(reserved_window=window))
-        .annotate(_qrank=queue_rank)
-        .order_by("_due", "_prio", "queued_at", "_qrank", "id")
-    )
-    if connection.features.has_select_for_update_skip_locked:
-        # Two windows calling at once each take a different ticket instead of queueing.
-        qs = qs.select_for_update(skip_locked=True, of=("self",))
-    else:
-        # SQLite: writers are serialised by BEGIN IMMEDIATE; FOR UPDATE is a no-op there.
-        qs = qs.select_for_update()
-    return next(iter(qs[:1]), None)
+    """The head of the window's line (`queries.line_tiers`), locked for this transaction."""
+    tiers = queries.line_tiers(queue_ids=group, day=day, at_time=at_time, window=window)
+    for tier in tiers:
+        qs = queries.in_calling_order(tier, group).select_related("queue")
+        if connection.features.has_select_for_update_skip_locked:
+            # Two windows calling at once each take a different ticket instead of queueing.
+            qs = qs.select_for_update(skip_locked=True, of=("self",))
+        else:
+            # SQLite: writers are serialised by BEGIN IMMEDIATE; FOR UPDATE is a no-op there.
+            qs = qs.select_for_update()
+        ticket = next(iter(qs[:1]), None)
+        if ticket is not None:
+            return ticket
+    return None
 
 
 def _mark_called(ticket: Ticket, *, window: Window, actor: Any, now: datetime.datetime) -> None:
@@ -604,7 +844,7 @@ def call_next(*, window: Window, actor: Any, now: datetime.datetime | None = Non
             window=window,
             data={"announcement": announcement(window.hall, code=ticket.code, window=window)},
         )
-        _notify_after_commit(ticket.queue_id, now)
+        _notify_after_commit(ticket.queue_id, now, window.hall)
     return ticket
 
 
@@ -803,7 +1043,7 @@ def finish_service(
                 "matters": sorted(getattr(m, "pk", m) for m in matters),
             },
         )
-        _notify_after_commit(ticket.queue_id, now)
+        _notify_after_commit(ticket.queue_id, now, window.hall)
     return ticket
 
 
@@ -954,36 +1194,42 @@ def resume(*, ticket: Ticket, actor: Any, now: datetime.datetime | None = None) 
 # --- notifications -------------------------------------------------------------------------
 
 
-def notify_upcoming(*, queue_id: int, now: datetime.datetime | None = None) -> list[Ticket]:
+def notify_upcoming(
+    *, queue_id: int, now: datetime.datetime | None = None, hall: Hall | None = None
+) -> list[Ticket]:
     """SMS the ticket that now has exactly `hall.notify_when_ahead` people ahead.
 
-    One query reads the head of the line; a ticket is notified once (`notified_at`). Runs after
-    the commit of a call or finish; a ticket that jumps past the position between two runs is
+    One indexed EXISTS when nobody waiting left a phone number, else the head of the line is
+    read (`queries.head_of_line`); a ticket is notified once (`notified_at`). Runs after the
+    commit of a call or finish; a ticket that jumps past the position between two runs is
     not notified (rare; documented limitation).
     """
     now = now or timezone.now()
     local = _local(now)
-    queue = Queue.objects.select_related("hall").filter(pk=queue_id).first()
-    if queue is None:
-        return []
-    ahead = queue.hall.notify_when_ahead
-    head = list(
-        queries.waiting_line(queue_ids=[queue_id], day=local.date(), at_time=local.time()).values(
-            "id", "code", "phone", "notified_at"
-        )[: ahead + 1]
+    if hall is None:
+        queue = Queue.objects.select_related("hall").filter(pk=queue_id).first()
+        if queue is None:
+            return []
+        hall = queue.hall
+    ahead = hall.notify_when_ahead
+    to_notify = Ticket.objects.filter(
+        queue_id=queue_id, day=local.date(), status=TicketStatus.WAITING, notified_at__isnull=True
+    ).exclude(phone="")
+    if not to_notify.exists():
+        return []  # nobody left a number: no need to read the line
+    head = queries.head_of_line(
+        queue_ids=[queue_id], day=local.date(), at_time=local.time(), n=ahead + 1
     )
     if len(head) <= ahead:
         return []
     row = head[ahead]
-    if not row["phone"] or row["notified_at"] is not None:
+    if not row.phone or row.notified_at is not None:
         return []
     notified: list[Ticket] = []
     with transaction.atomic():
-        if not Ticket.objects.filter(pk=row["id"], notified_at__isnull=True).update(
-            notified_at=now
-        ):
+        if not Ticket.objects.filter(pk=row.pk, notified_at__isnull=True).update(notified_at=now):
             return []
-        ticket = Ticket.objects.get(pk=row["id"])
+        ticket = Ticket.objects.get(pk=row.pk)
         with translation.override(settings.LANGUAGE_CODE):
             message = _(
                 "Your number %(code)s has %(n)s people ahead. Please come to the hall and wait "

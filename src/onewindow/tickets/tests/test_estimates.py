@@ -151,3 +151,55 @@ def test_replayed_day_estimate_error(capsys: Any) -> None:
     ) / len(tickets)
     assert mae < naive
     assert mae < 10
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_people_ahead_matches_the_calling_order(seed: int) -> None:
+    """Plain, priority and appointment tickets (due and not yet due), mixed at random: every
+    waiting ticket's `people_ahead` is its place in the order the window calls them."""
+    from onewindow.tickets.models import AppointmentSlot
+
+    rng = random.Random(seed)
+    setup = make_setup(windows=1)
+    day = at(8).date()
+    slots = {
+        due: AppointmentSlot.objects.create(
+            queue=setup.a,
+            day=day,
+            starts_at=datetime.time(9 if due else 15, 0),
+            ends_at=datetime.time(11 if due else 16, 0),
+            capacity=50,
+        )
+        for due in (True, False)
+    }
+    for i in range(30):
+        when = at(9, i)
+        kind = rng.choice(["plain", "plain", "plain", "priority", "due", "later"])
+        if kind in ("due", "later"):
+            appointment = services.book_appointment(
+                slot=slots[kind == "due"], phone="13800138000", now=at(8)
+            )
+            services.check_in_appointment(hall=setup.hall, code=appointment.code, now=when)
+        else:
+            services.issue_ticket(
+                hall=setup.hall,
+                queue=setup.a,
+                now=when,
+                priority="elderly" if kind == "priority" else "",
+            )
+    now = at(10)
+    waiting = list(Ticket.objects.filter(status=TicketStatus.WAITING))
+    expected = {t.pk: 0 for t in waiting}
+    order = []
+    while True:
+        called = services.call_next(window=setup.windows[0], actor=setup.clerk(0), now=now)
+        if called is None:
+            break
+        order.append(called.pk)
+        services.start_service(ticket=called, actor=setup.clerk(0), now=now)
+        services.finish_service(ticket=called, actor=setup.clerk(0), outcome="handled", now=now)
+    assert sorted(order) == sorted(expected)
+    # Recreate the line and ask before any call.
+    Ticket.objects.filter(pk__in=order).update(status=TicketStatus.WAITING, window=None, clerk=None)
+    for place, pk in enumerate(order):
+        assert queries.people_ahead(Ticket.objects.get(pk=pk), now=now) == place, place

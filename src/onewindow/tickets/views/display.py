@@ -11,7 +11,7 @@ import hashlib
 import json
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.urls import reverse
@@ -22,6 +22,7 @@ from django.views.decorators.http import require_safe
 
 from onewindow.halls.models import Hall, Window, WindowState
 from onewindow.tickets.display import display_feed, window_feed
+from onewindow.tickets.display import hall_feed as cached_hall_feed
 
 # Polling rhythm of the displays (milliseconds): a call shows within about one interval.
 POLL_INTERVAL_MS = 1000
@@ -133,7 +134,10 @@ def hall_display(request: HttpRequest, hall_code: str) -> HttpResponse:
 
 @require_safe
 def hall_feed(request: HttpRequest, hall_code: str) -> HttpResponse:
-    return _feed_response(request, display_feed(_active_hall(hall_code)))
+    feed = cached_hall_feed(hall_code)
+    if feed is None:
+        raise Http404
+    return _feed_response(request, feed)
 
 
 @require_safe

@@ -64,13 +64,14 @@ def _ticket_context(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
     token = ticket_token(ticket)
     status_url = request.build_absolute_uri(reverse("kiosk:status", args=[token]))
     is_open = ticket.status in (TicketStatus.WAITING, TicketStatus.PARKED)
+    ahead = queries.people_ahead(ticket) if is_open else 0
     return {
         "ticket": ticket,
         "token": token,
         "hall": ticket.hall,
         "qr": qr_svg(status_url, scale=4),
-        "people_ahead": queries.people_ahead(ticket) if is_open else 0,
-        "wait_minutes": queries.estimate_wait_minutes(ticket) if is_open else 0,
+        "people_ahead": ahead,
+        "wait_minutes": queries.estimate_wait_minutes(ticket, ahead=ahead) if is_open else 0,
         "is_waiting": ticket.status == TicketStatus.WAITING,
     }
 

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -142,14 +141,13 @@ def _side_context(
         for link in links
     ]
     local = timezone.localtime()
-    line = (
-        queries.waiting_line(
-            queue_ids=[link.queue_id for link in links], day=today, at_time=local.time()
-        )
-        .filter(Q(reserved_window__isnull=True) | Q(reserved_window=window))
-        .select_related("queue")
+    context["next_waiting"] = queries.head_of_line(
+        queue_ids=[link.queue_id for link in links],
+        day=today,
+        at_time=local.time(),
+        n=NEXT_WAITING,
+        window=window,
     )
-    context["next_waiting"] = list(line[:NEXT_WAITING])
     return context
 
 

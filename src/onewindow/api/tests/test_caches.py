@@ -1,0 +1,81 @@
+"""The per-process caches that keep busy devices cheap: tokens, permissions, display feeds.
+
+Tests run with both caches off (conftest); these turn them on and pin what they may and may not
+remember.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+
+from onewindow.api import auth
+from onewindow.api.services import deactivate_token
+from onewindow.api.tests.conftest import Api, Site
+from onewindow.tickets import display
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def caches_on(settings: Any) -> Iterator[None]:
+    settings.ONEWINDOW_API_TOKEN_CACHE_SECONDS = 10
+    settings.ONEWINDOW_DISPLAY_CACHE_SECONDS = 10
+    auth.forget_tokens()
+    display.forget_feeds()
+    yield
+    auth.forget_tokens()
+    display.forget_feeds()
+
+
+def _feed(site: Site) -> Any:
+    return Api(site.keys["display"]).get(f"/halls/{site.hall.code}/display")
+
+
+def test_a_cached_token_and_feed_cost_no_query(
+    site: Site, caches_on: None, django_assert_num_queries: Any
+) -> None:
+    assert _feed(site).status_code == 200
+    with django_assert_num_queries(0):
+        assert _feed(site).status_code == 200
+
+
+def test_a_revoked_token_is_refused_at_once_in_this_process(site: Site, caches_on: None) -> None:
+    assert _feed(site).status_code == 200
+    deactivate_token(token=site.token("display"), actor=None)
+    assert _feed(site).status_code == 401
+
+
+def test_unknown_keys_are_not_remembered(site: Site, caches_on: None) -> None:
+    for n in range(3):
+        assert Api(f"ow_wrong-{n}").get(f"/halls/{site.hall.code}/display").status_code == 401
+    assert len(auth._tokens) == 0
+
+
+def test_a_withdrawn_permission_counts_once_the_cache_is_forgotten(
+    site: Site, caches_on: None
+) -> None:
+    clerk = site.clerk(0)
+    window = site.setup.windows[0]
+    staff = Api(site.keys["staff"])
+    assert staff.post(f"/windows/{window.pk}/call-next", idem="a").status_code == 200
+    clerk.groups.remove(Group.objects.get(name="clerk"))
+    # Still allowed from the cache (within ONEWINDOW_API_TOKEN_CACHE_SECONDS) …
+    assert staff.post(f"/windows/{window.pk}/recall", idem="b").status_code in (200, 409)
+    auth.forget_tokens()
+    # … and refused once the cache is gone.
+    assert staff.post(f"/windows/{window.pk}/recall", idem="c").status_code == 403
+
+
+def test_the_display_feed_is_reused_then_refreshed(site: Site, caches_on: None) -> None:
+    issue = f"/halls/{site.hall.code}/tickets"
+    before = _feed(site).json()
+    Api(site.keys["kiosk"]).post(issue, {"queue_prefix": "A"}, idem="x")
+    again = _feed(site).json()
+    assert again["waiting"] == before["waiting"]  # within the cache time: the same answer
+    display.forget_feeds()
+    fresh = {row["prefix"]: row["count"] for row in _feed(site).json()["waiting"]}
+    assert fresh["A"] == 1
