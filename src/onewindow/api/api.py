@@ -8,6 +8,7 @@ See docs/api.md.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from onewindow.api.schemas import (
     WindowResultOut,
 )
 from onewindow.catalog.models import ServiceItem
+from onewindow.core.localcache import LocalCache
 from onewindow.halls.models import Hall, Window
 from onewindow.tickets import queries, services
 from onewindow.tickets.display import hall_feed
@@ -361,11 +363,25 @@ def ticket_status(request: HttpRequest, token: str) -> dict[str, Any]:
 # Window actions ---------------------------------------------------------------------------------
 
 
+# Windows by id for token callers (their number and hall; the services read the state
+# itself under lock), kept as long as tokens are.
+_windows: LocalCache[Window | None] = LocalCache(seconds="ONEWINDOW_API_TOKEN_CACHE_SECONDS")
+
+
+def _load_window(window_id: int, caller: Caller) -> Window | None:
+    def load() -> Window | None:
+        return Window.objects.select_related("hall").filter(pk=window_id).first()
+
+    window = _windows.get_or_set(window_id, load) if caller.token is not None else load()
+    # A copy per request: the services refresh its state from the locked row.
+    return copy.copy(window) if window is not None else None
+
+
 def _window(request: HttpRequest, window_id: int) -> tuple[Caller, Window]:
     caller = _caller(request)
     if caller.user is None:
         raise _forbidden(_("Window actions need a staff token or a signed-in clerk."), "staff_only")
-    window = Window.objects.select_related("hall").filter(pk=window_id).first()
+    window = _load_window(window_id, caller)
     if window is None:
         raise ApiError(404, _("No such window."), code="window_not_found")
     _check_hall(caller, window.hall_id)

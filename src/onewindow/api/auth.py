@@ -13,12 +13,9 @@ permission takes effect within that time.
 from __future__ import annotations
 
 import datetime
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +23,8 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from onewindow.api.models import ApiToken
+from onewindow.core.localcache import LocalCache
+from onewindow.core.permissions import has_perm
 
 LAST_USED_EVERY = datetime.timedelta(minutes=1)
 
@@ -76,8 +75,9 @@ def _touch(token: ApiToken) -> None:
         token.last_used_at = now
 
 
-_tokens: dict[str, tuple[float, ApiToken]] = {}
-_tokens_lock = threading.Lock()
+# Valid tokens by key hash, and (user id, permission) → allowed, for token callers.
+tokens: LocalCache[ApiToken] = LocalCache(seconds="ONEWINDOW_API_TOKEN_CACHE_SECONDS")
+_perms: LocalCache[bool] = LocalCache(seconds="ONEWINDOW_API_TOKEN_CACHE_SECONDS")
 
 
 def _valid(token: ApiToken | None) -> bool:
@@ -88,54 +88,32 @@ def _valid(token: ApiToken | None) -> bool:
 
 
 def _lookup(key_hash: str) -> ApiToken | None:
-    """The valid token with this hash, from this process's short cache or the database."""
-    seconds = float(getattr(settings, "ONEWINDOW_API_TOKEN_CACHE_SECONDS", 10))
-    tick = time.monotonic()
-    if seconds > 0:
-        with _tokens_lock:
-            hit = _tokens.get(key_hash)
-        if hit is not None and hit[0] > tick:
-            return hit[1]
+    """The valid token with this hash, from this process's short cache or the database.
+
+    Unknown or invalid keys are not remembered (a stream of wrong keys cannot fill the cache).
+    """
+    found = tokens.get(key_hash)
+    if found is not None:
+        return found
     found = ApiToken.objects.select_related("hall", "user").filter(key_hash=key_hash).first()
     if not _valid(found):
         return None
-    if seconds > 0:
-        with _tokens_lock:
-            if len(_tokens) > 10_000:
-                _tokens.clear()
-            _tokens[key_hash] = (tick + seconds, found)
+    tokens.set(key_hash, found)
     return found
-
-
-_perms: dict[tuple[int, str], tuple[float, bool]] = {}
 
 
 def caller_has_perm(caller: Caller, perm: str) -> bool:
     """`has_perm` for the caller's user; with a token, kept as long as the token is cached."""
-    from onewindow.core.permissions import has_perm
-
     user = caller.user
-    seconds = float(getattr(settings, "ONEWINDOW_API_TOKEN_CACHE_SECONDS", 10))
-    if caller.token is None or user is None or seconds <= 0:
+    if caller.token is None or user is None:
         return has_perm(user, perm)
-    key, tick = (user.pk, perm), time.monotonic()
-    with _tokens_lock:
-        hit = _perms.get(key)
-    if hit is not None and hit[0] > tick:
-        return hit[1]
-    allowed = has_perm(user, perm)
-    with _tokens_lock:
-        if len(_perms) > 10_000:
-            _perms.clear()
-        _perms[key] = (tick + seconds, allowed)
-    return allowed
+    return _perms.get_or_set((user.pk, perm), lambda: has_perm(user, perm))
 
 
 def forget_tokens() -> None:
     """Drop this process's cached tokens and permissions (after a revocation; in tests)."""
-    with _tokens_lock:
-        _tokens.clear()
-        _perms.clear()
+    tokens.clear()
+    _perms.clear()
 
 
 class TokenAuth(HttpBearer):

@@ -12,15 +12,13 @@ about 1.5 s.
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from onewindow.core.localcache import LocalCache
 from onewindow.halls.models import Hall, Window, WindowState
 from onewindow.tickets.models import Queue, Ticket, TicketEvent, TicketStatus
 
@@ -190,8 +188,9 @@ def display_feed(hall: Hall, *, recent: int = 8, now: dt.datetime | None = None)
     }
 
 
-_feeds: dict[tuple[str, str | None], tuple[float, dict[str, Any] | None]] = {}
-_feeds_lock = threading.Lock()
+_feeds: LocalCache[dict[str, Any] | None] = LocalCache(
+    seconds="ONEWINDOW_DISPLAY_CACHE_SECONDS", max_entries=200
+)
 
 
 def hall_feed(hall_code: str, *, now: dt.datetime | None = None) -> dict[str, Any] | None:
@@ -199,21 +198,12 @@ def hall_feed(hall_code: str, *, now: dt.datetime | None = None) -> dict[str, An
 
     The clock fields are always fresh; the rest is at most the cache's age old.
     """
-    seconds = float(getattr(settings, "ONEWINDOW_DISPLAY_CACHE_SECONDS", 0.5))
-    key = (hall_code, translation.get_language())
-    tick = time.monotonic()
-    with _feeds_lock:
-        hit = _feeds.get(key)
-    if hit is not None and hit[0] > tick:
-        feed = hit[1]
-    else:
+
+    def compute() -> dict[str, Any] | None:
         hall = Hall.objects.filter(code=hall_code, is_active=True).first()
-        feed = display_feed(hall, now=now) if hall is not None else None
-        if seconds > 0:
-            with _feeds_lock:
-                if len(_feeds) > 200:
-                    _feeds.clear()
-                _feeds[key] = (tick + seconds, feed)
+        return display_feed(hall, now=now) if hall is not None else None
+
+    feed = _feeds.get_or_set((hall_code, translation.get_language()), compute)
     if feed is None:
         return None
     now = now or timezone.now()
@@ -222,8 +212,7 @@ def hall_feed(hall_code: str, *, now: dt.datetime | None = None) -> dict[str, An
 
 def forget_feeds() -> None:
     """Drop the cached hall feeds of this process."""
-    with _feeds_lock:
-        _feeds.clear()
+    _feeds.clear()
 
 
 def window_feed(window: Window, *, now: dt.datetime | None = None) -> dict[str, Any]:

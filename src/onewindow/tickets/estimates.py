@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import datetime
 import math
-import threading
-import time
 
+from onewindow.core.localcache import LocalCache
 from onewindow.halls.models import Window, WindowState
 from onewindow.tickets.models import Queue, Ticket, TicketStatus
 
@@ -15,8 +14,7 @@ SAMPLE = 20
 # How long a queue's pace (service time, open windows) is reused for estimates, in seconds.
 PACE_SECONDS = 10.0
 
-_pace: dict[tuple[int, datetime.date], tuple[float, tuple[float, int]]] = {}
-_pace_lock = threading.Lock()
+_pace: LocalCache[tuple[float, int]] = LocalCache(seconds=PACE_SECONDS, max_entries=1000)
 
 
 def recent_service_minutes(queue: Queue, *, day: datetime.date, sample: int = SAMPLE) -> float:
@@ -69,21 +67,12 @@ def queue_pace(queue: Queue, *, day: datetime.date) -> tuple[float, int]:
     Every issued ticket shows an estimate; the pace behind it changes slowly, so each server
     process reads it at most once per queue every few seconds instead of twice per ticket.
     """
-    key = (queue.pk, day)
-    now = time.monotonic()
-    with _pace_lock:
-        cached = _pace.get(key)
-    if cached is not None and cached[0] > now:
-        return cached[1]
-    pace = (recent_service_minutes(queue, day=day), open_windows(queue))
-    with _pace_lock:
-        if len(_pace) > 1000:
-            _pace.clear()
-        _pace[key] = (now + PACE_SECONDS, pace)
-    return pace
+    return _pace.get_or_set(
+        (queue.pk, day),
+        lambda: (recent_service_minutes(queue, day=day), open_windows(queue)),
+    )
 
 
 def forget_pace() -> None:
     """Drop the cached paces (tests; a changed window set-up shows at once)."""
-    with _pace_lock:
-        _pace.clear()
+    _pace.clear()

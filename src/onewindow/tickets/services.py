@@ -121,7 +121,7 @@ def _event(
 ) -> TicketEvent:
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    return TicketEvent.objects.create(
+    event = TicketEvent(
         ticket=ticket,
         action=action,
         at=at,
@@ -130,6 +130,24 @@ def _event(
         reason=reason[:200],
         data=data or {},
     )
+    # Every queue action writes one: a plain INSERT, without the ORM's query building.
+    sql, params = _insert_sql(event)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " RETURNING id", params)
+        (event.pk,) = cursor.fetchone()
+    event._state.adding = False
+    event._state.db = connection.alias
+    return event
+
+
+def _insert_sql(obj: models.Model) -> tuple[str, list[Any]]:
+    """INSERT of a model instance's concrete columns (the primary key left to the database)."""
+    qn = connection.ops.quote_name
+    fields = [f for f in type(obj)._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(qn(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    params = [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
+    return f"INSERT INTO {qn(type(obj)._meta.db_table)} ({columns}) VALUES ({marks})", params
 
 
 def _check_actor_hall(actor: Any, hall_id: int) -> None:
@@ -767,23 +785,136 @@ def check_in_appointment(
 # --- calling -------------------------------------------------------------------------------
 
 
+def _lock_window_for_call(window: Window, actor: Any) -> None:
+    """Lock the window's row, refresh its state into `window` and check that it may call.
+
+    Two short queries: the lock with the window's clerk and state, then (in a new snapshot,
+    which sees a call committed by whoever held the lock before) the ticket standing at it.
+    """
+    qn = connection.ops.quote_name
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT clerk_id, state, is_active "
+            f"FROM {qn(Window._meta.db_table)} WHERE id = %s{lock}",
+            [window.pk],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            raise QueueError(_("No such window."), code="not_found")
+        window.clerk_id, window.state, window.is_active = row
+        cursor.execute(
+            f"SELECT code FROM {qn(Ticket._meta.db_table)} "
+            "WHERE window_id = %s AND status IN (%s, %s) LIMIT 1",
+            [window.pk, *ACTIVE],
+        )
+        busy = cursor.fetchone()
+    _check_window_clerk(window, actor)
+    if busy:
+        raise QueueError(
+            _("Finish or park ticket %(code)s before calling the next one.") % {"code": busy[0]},
+            code="window_busy",
+        )
+
+
+def _window_queues(window: Window) -> list[tuple[int, bool]]:
+    """(queue id, overflow only) of the window's active queues, in calling order."""
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT l.queue_id, l.overflow_only FROM {qn(WindowQueue._meta.db_table)} l "
+            f"JOIN {qn(Queue._meta.db_table)} q ON q.id = l.queue_id "
+            "WHERE l.window_id = %s AND q.is_active "
+            f"ORDER BY l.overflow_only, l.{qn('order')}, l.id",
+            [window.pk],
+        )
+        return [(queue_id, bool(overflow)) for queue_id, overflow in cursor.fetchall()]
+
+
 def _next_candidate(
     window: Window, group: list[int], day: datetime.date, at_time: datetime.time
 ) -> Ticket | None:
-    """The head of the window's line (`queries.line_tiers`), locked for this transaction."""
-    tiers = queries.line_tiers(queue_ids=group, day=day, at_time=at_time, window=window)
-    for tier in tiers:
-        qs = queries.in_calling_order(tier, group).select_related("queue")
-        if connection.features.has_select_for_update_skip_locked:
-            # Two windows calling at once each take a different ticket instead of queueing.
-            qs = qs.select_for_update(skip_locked=True, of=("self",))
-        else:
-            # SQLite: writers are serialised by BEGIN IMMEDIATE; FOR UPDATE is a no-op there.
-            qs = qs.select_for_update()
-        ticket = next(iter(qs[:1]), None)
-        if ticket is not None:
-            return ticket
+    """The head of the window's line, locked for this transaction (see `call_next`).
+
+    The order of `queries.line_tiers` in two short SQL reads: first those who go first
+    (appointments whose slot has started, then priority groups; few, through two partial
+    indexes), then everybody by arrival through the line's index. Written in SQL because every
+    call runs it; `test_people_ahead_matches_the_calling_order` holds it to the same order as
+    `people_ahead` and `head_of_line`.
+    """
+    ops = connection.ops
+    qn = ops.quote_name
+    t = qn(Ticket._meta.db_table)
+    a = qn(Appointment._meta.db_table)
+    sl = qn(AppointmentSlot._meta.db_table)
+    marks = ", ".join(["%s"] * len(group))
+    where = (
+        f"t.day = %s AND t.status = %s AND t.queue_id IN ({marks}) "
+        "AND (t.reserved_window_id IS NULL OR t.reserved_window_id = %s)"
+    )
+    where_params: list[Any] = [ops.adapt_datefield_value(day), TicketStatus.WAITING, *group]
+    where_params.append(window.pk)
+    rank, rank_params = "", []
+    if len(group) > 1:  # ties in arrival time go to the earlier of the window's queues
+        rank = "CASE " + " ".join(f"WHEN t.queue_id = %s THEN {i}" for i in range(len(group)))
+        rank += f" ELSE {len(group)} END, "
+        rank_params = list(group)
+    if connection.features.has_select_for_update_skip_locked:
+        # Two windows calling at once each take a different ticket instead of queueing.
+        lock = " FOR UPDATE OF t SKIP LOCKED"
+    else:
+        lock = ""  # SQLite: writers are serialised by BEGIN IMMEDIATE
+    at = ops.adapt_timefield_value(at_time)
+    due = "(s.starts_at IS NOT NULL AND s.starts_at <= %s)"
+    # The whole ticket and its queue come back with the pick (no second read).
+    ticket_fields = [f for f in Ticket._meta.concrete_fields]
+    queue_fields = [f for f in Queue._meta.concrete_fields]
+    columns = ", ".join(
+        [f"t.{qn(f.column)}" for f in ticket_fields] + [f"q.{qn(f.column)}" for f in queue_fields]
+    )
+    join_queue = f"JOIN {qn(Queue._meta.db_table)} q ON q.id = t.queue_id"
+    first = (
+        f"SELECT {columns} FROM {t} t {join_queue} LEFT JOIN {a} a ON a.id = t.appointment_id "
+        f"LEFT JOIN {sl} s ON s.id = a.slot_id "
+        f"WHERE {where} AND (t.appointment_id IS NOT NULL OR t.priority <> '') "
+        f"AND ({due} OR t.priority <> '') "
+        f"ORDER BY CASE WHEN {due} THEN 0 ELSE 1 END, t.queued_at, {rank}t.id LIMIT 1{lock}"
+    )
+    everybody = (
+        f"SELECT {columns} FROM {t} t {join_queue} WHERE {where} "
+        f"ORDER BY t.queued_at, {rank}t.id LIMIT 1{lock}"
+    )
+    reads = [
+        (first, [*where_params, at, at, *rank_params]),
+        (everybody, [*where_params, *rank_params]),
+    ]
+    with connection.cursor() as cursor:
+        for sql, params in reads:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+            if row is not None:
+                return _ticket_from_row(row, ticket_fields, queue_fields)
     return None
+
+
+def _ticket_from_row(row: Any, ticket_fields: list[Any], queue_fields: list[Any]) -> Ticket:
+    """A Ticket with its Queue from a raw row of their concrete columns (values converted as
+    the ORM would: time zones, JSON, booleans on SQLite)."""
+    values = list(row)
+    converted = []
+    for field, value in zip(ticket_fields + queue_fields, values, strict=True):
+        for converter in connection.ops.get_db_converters(
+            field.get_col(field.model._meta.db_table)
+        ):
+            value = converter(value, field, connection)
+        for converter in field.get_db_converters(connection):
+            value = converter(value, field, connection)
+        converted.append(value)
+    n = len(ticket_fields)
+    ticket = Ticket.from_db(connection.alias, [f.attname for f in ticket_fields], converted[:n])
+    queue = Queue.from_db(connection.alias, [f.attname for f in queue_fields], converted[n:])
+    ticket.queue = queue
+    return ticket
 
 
 def _mark_called(ticket: Ticket, *, window: Window, actor: Any, now: datetime.datetime) -> None:
@@ -793,16 +924,20 @@ def _mark_called(ticket: Ticket, *, window: Window, actor: Any, now: datetime.da
     ticket.call_count = 1
     ticket.first_called_at = ticket.first_called_at or now
     ticket.called_at = now
-    ticket.save(
-        update_fields=[
-            "status",
-            "window",
-            "clerk",
-            "call_count",
-            "first_called_at",
-            "called_at",
-        ]
-    )
+    # The ticket's row is locked by the caller; a plain UPDATE of the called fields.
+    fields = ["status", "window", "clerk", "call_count", "first_called_at", "called_at"]
+    meta, qn = Ticket._meta, connection.ops.quote_name
+    assignments = ", ".join(f"{qn(meta.get_field(name).column)} = %s" for name in fields)
+    params = [
+        meta.get_field(name).get_db_prep_save(
+            getattr(ticket, meta.get_field(name).attname), connection
+        )
+        for name in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE id = %s", [*params, ticket.pk]
+        )
 
 
 def call_next(*, window: Window, actor: Any, now: datetime.datetime | None = None) -> Ticket | None:
@@ -818,14 +953,8 @@ def call_next(*, window: Window, actor: Any, now: datetime.datetime | None = Non
     now = now or timezone.now()
     local = _local(now)
     with transaction.atomic():
-        window = _lock_window(window)
-        _check_window_clerk(window, actor)
-        _check_window_free(window)
-        links = list(
-            WindowQueue.objects.filter(window=window, queue__is_active=True)
-            .order_by("overflow_only", "order", "id")
-            .values_list("queue_id", "overflow_only")
-        )
+        _lock_window_for_call(window, actor)
+        links = _window_queues(window)
         ticket = None
         for overflow in (False, True):
             group = [qid for qid, is_overflow in links if is_overflow == overflow]
@@ -1212,11 +1341,15 @@ def notify_upcoming(
             return []
         hall = queue.hall
     ahead = hall.notify_when_ahead
-    to_notify = Ticket.objects.filter(
-        queue_id=queue_id, day=local.date(), status=TicketStatus.WAITING, notified_at__isnull=True
-    ).exclude(phone="")
-    if not to_notify.exists():
-        return []  # nobody left a number: no need to read the line
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:  # after every call and finish: kept to one plain read
+        cursor.execute(
+            f"SELECT 1 FROM {qn(Ticket._meta.db_table)} WHERE queue_id = %s AND day = %s "
+            "AND status = %s AND notified_at IS NULL AND phone <> '' LIMIT 1",
+            [queue_id, connection.ops.adapt_datefield_value(local.date()), TicketStatus.WAITING],
+        )
+        if cursor.fetchone() is None:
+            return []  # nobody left a number: no need to read the line
     head = queries.head_of_line(
         queue_ids=[queue_id], day=local.date(), at_time=local.time(), n=ahead + 1
     )

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import Group
 
+from onewindow.api import api as api_module
 from onewindow.api import auth
 from onewindow.api.services import deactivate_token
 from onewindow.api.tests.conftest import Api, Site
@@ -24,11 +25,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def caches_on(settings: Any) -> Iterator[None]:
     settings.ONEWINDOW_API_TOKEN_CACHE_SECONDS = 10
     settings.ONEWINDOW_DISPLAY_CACHE_SECONDS = 10
-    auth.forget_tokens()
-    display.forget_feeds()
+    for clear in (auth.forget_tokens, display.forget_feeds, api_module._windows.clear):
+        clear()
     yield
-    auth.forget_tokens()
-    display.forget_feeds()
+    for clear in (auth.forget_tokens, display.forget_feeds, api_module._windows.clear):
+        clear()
 
 
 def _feed(site: Site) -> Any:
@@ -52,7 +53,7 @@ def test_a_revoked_token_is_refused_at_once_in_this_process(site: Site, caches_o
 def test_unknown_keys_are_not_remembered(site: Site, caches_on: None) -> None:
     for n in range(3):
         assert Api(f"ow_wrong-{n}").get(f"/halls/{site.hall.code}/display").status_code == 401
-    assert len(auth._tokens) == 0
+    assert len(auth.tokens) == 0
 
 
 def test_a_withdrawn_permission_counts_once_the_cache_is_forgotten(
@@ -79,3 +80,29 @@ def test_the_display_feed_is_reused_then_refreshed(site: Site, caches_on: None) 
     display.forget_feeds()
     fresh = {row["prefix"]: row["count"] for row in _feed(site).json()["waiting"]}
     assert fresh["A"] == 1
+
+
+def test_a_cached_window_still_checks_the_hall_and_the_clerk(
+    site: Site, other_site: Site, caches_on: None
+) -> None:
+    window = site.setup.windows[0]
+    staff = Api(site.keys["staff"])
+    Api(site.keys["kiosk"]).post(
+        f"/halls/{site.hall.code}/tickets", {"queue_prefix": "A"}, idem="t"
+    )
+    called = staff.post(f"/windows/{window.pk}/call-next", idem="a")
+    assert called.json()["ticket"]["code"] == "A001"
+    # Another hall's clerk is refused for this (now cached) window …
+    theirs = Api(other_site.keys["staff"]).post(f"/windows/{window.pk}/call-next", idem="b")
+    assert theirs.status_code == 403
+    # … and a closed window is seen at once: the state is read under lock, not from the cache.
+    from onewindow.halls import services as hall_services
+
+    assert staff.post(f"/windows/{window.pk}/start", idem="c").status_code == 200
+    assert (
+        staff.post(f"/windows/{window.pk}/finish", {"outcome": "handled"}, idem="d").status_code
+        == 200
+    )
+    hall_services.close_window(window=window, actor=site.clerk(0))
+    refused = staff.post(f"/windows/{window.pk}/call-next", idem="e")
+    assert refused.status_code in (403, 409), refused.json()

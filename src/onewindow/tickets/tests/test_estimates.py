@@ -203,3 +203,8 @@ def test_people_ahead_matches_the_calling_order(seed: int) -> None:
     Ticket.objects.filter(pk__in=order).update(status=TicketStatus.WAITING, window=None, clerk=None)
     for place, pk in enumerate(order):
         assert queries.people_ahead(Ticket.objects.get(pk=pk), now=now) == place, place
+    # The workstation's list and the SMS reminder read the line the same way.
+    head = queries.head_of_line(
+        queue_ids=[setup.a.pk], day=day, at_time=now.astimezone(at(8).tzinfo).time(), n=len(order)
+    )
+    assert [t.pk for t in head] == order
