@@ -374,6 +374,34 @@ def display_phase(port: int, token: str, path: str, clients: int, seconds: float
     return {"elapsed": time.monotonic() - started, "lat": lat, "errors": errors}
 
 
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by the app server's processes and by PostgreSQL's (Linux /proc).
+
+    Per request this is the cost that does not depend on how busy the machine is otherwise.
+    """
+    ticks = os.sysconf("SC_CLK_TCK")
+    used = {"app": 0.0, "db": 0.0}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        kind = "app" if b"gunicorn" in cmd else "db" if b"postgres" in cmd else None
+        if kind:
+            fields = stat[stat.rindex(")") + 2 :].split()
+            used[kind] += (int(fields[11]) + int(fields[12])) / ticks
+    return used
+
+
+def cpu_per_request(before: dict[str, float], after: dict[str, float], n: int) -> dict[str, float]:
+    return {k: round((after[k] - before[k]) * 1000 / max(n, 1), 2) for k in before}
+
+
 def _run(threads: list[threading.Thread]) -> None:
     for t in threads:
         t.start()
@@ -704,10 +732,14 @@ def main() -> None:
         assert warm["errors"] == 0, "display feed failed during warm-up"
         issue_phase(port, setup, args.clients, args.rate / 4, 2)
 
+        cpu0 = cpu_seconds()
         issued = issue_phase(port, setup, args.clients, args.rate, args.seconds)
+        issue_cpu = cpu_per_request(cpu0, cpu_seconds(), len(issued["lat"]))
         top_up(bench_url, setup, int((args.call_rate or args.rate) * args.seconds * 1.2))
         call_rate = args.call_rate or args.rate
+        cpu0 = cpu_seconds()
         calls = call_phase(port, bench_url, setup, args.clients, call_rate, args.seconds)
+        call_cpu = cpu_per_request(cpu0, cpu_seconds(), len(calls["lat"]))
         mixed = mixed_phase(port, setup, args.clients, args.windows, args.seconds)
         display = display_phase(port, setup["display"], feed, args.clients, args.seconds / 2)
         display_api = display_phase(
@@ -730,10 +762,12 @@ def main() -> None:
             "issue_rps": round(len(issued["lat"]) / issued["elapsed"], 1),
             **_lat(issued["lat"], "issue"),
             "issue_errors": issued["errors"],
+            "issue_cpu_ms": issue_cpu,
             "call_offered_rps": call_rate,
             "call_rps": round(len(calls["lat"]) / calls["elapsed"], 1),
             **_lat(calls["lat"], "call"),
             "call_errors": calls["errors"],
+            "call_cpu_ms": call_cpu,
             "call_empty": calls["empty"],
             "mixed_windows": args.windows,
             "mixed_issue_rps": round(len(lat["issue"]) / mixed["elapsed"], 1),

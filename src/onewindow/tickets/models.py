@@ -158,15 +158,30 @@ class Ticket(models.Model):
         TicketStatus.CANCELLED: (),
     }
 
+    # Every step of a ticket rewrites its row and the indexes on it: these three foreign keys
+    # get no index of their own, as each leads a composite index below (hall_day, the number's
+    # unique constraint, waiting).
     hall = models.ForeignKey(
-        "halls.Hall", verbose_name=_("Hall"), on_delete=models.PROTECT, related_name="tickets"
+        "halls.Hall",
+        verbose_name=_("Hall"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
     )
     # The queue that gave the number (never changes) and the queue it waits in now.
     issued_queue = models.ForeignKey(
-        Queue, verbose_name=_("Issued in queue"), on_delete=models.PROTECT, related_name="+"
+        Queue,
+        verbose_name=_("Issued in queue"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     queue = models.ForeignKey(
-        Queue, verbose_name=_("Queue"), on_delete=models.PROTECT, related_name="tickets"
+        Queue,
+        verbose_name=_("Queue"),
+        on_delete=models.PROTECT,
+        related_name="tickets",
+        db_index=False,
     )
     day = models.DateField(_("Day"))
     number = models.PositiveIntegerField(_("Number"))
