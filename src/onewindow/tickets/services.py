@@ -118,7 +118,13 @@ def _event(
     window: Window | None = None,
     reason: str = "",
     data: dict[str, Any] | None = None,
+    along: tuple[str, list[Any]] | None = None,
 ) -> TicketEvent:
+    """Record a step of the ticket (a plain INSERT: every queue action writes one).
+
+    `along`: an UPDATE (sql, params) to run in the same statement on PostgreSQL (a data-
+    modifying WITH), before the INSERT elsewhere: the step and its record in one round trip.
+    """
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
     event = TicketEvent(
@@ -130,9 +136,12 @@ def _event(
         reason=reason[:200],
         data=data or {},
     )
-    # Every queue action writes one: a plain INSERT, without the ORM's query building.
     sql, params = _insert_sql(event)
     with connection.cursor() as cursor:
+        if along is not None and connection.vendor == "postgresql":
+            sql, params = f"WITH step AS ({along[0]}) {sql}", [*along[1], *params]
+        elif along is not None:
+            cursor.execute(*along)
         cursor.execute(sql + " RETURNING id", params)
         (event.pk,) = cursor.fetchone()
     event._state.adding = False
@@ -785,18 +794,26 @@ def check_in_appointment(
 # --- calling -------------------------------------------------------------------------------
 
 
-def _lock_window_for_call(window: Window, actor: Any) -> None:
-    """Lock the window's row, refresh its state into `window` and check that it may call.
+def _lock_window_for_call(
+    window: Window, actor: Any, day: datetime.date
+) -> list[tuple[int, bool, bool]]:
+    """Lock the window's row, refresh its state into `window`, check that it may call, and
+    return its active queues in calling order: (queue id, overflow only, somebody waiting in it
+    goes first, i.e. a priority group or an appointment).
 
-    Two short queries: the lock with the window's clerk and state, then (in a new snapshot,
-    which sees a call committed by whoever held the lock before) the ticket standing at it.
+    Two queries: the lock with the window's clerk and state; then, in a new snapshot (which
+    sees a call committed by whoever held the lock before), the queues together with the
+    ticket standing at the window.
     """
-    qn = connection.ops.quote_name
+    ops = connection.ops
+    qn = ops.quote_name
+    t = qn(Ticket._meta.db_table)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    busy_sql = f"SELECT code FROM {t} WHERE window_id = %s AND status IN (%s, %s) LIMIT 1"
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT clerk_id, state, is_active "
-            f"FROM {qn(Window._meta.db_table)} WHERE id = %s{lock}",
+            f"SELECT clerk_id, state, is_active FROM {qn(Window._meta.db_table)} "
+            f"WHERE id = %s{lock}",
             [window.pk],
         )
         row = cursor.fetchone()
@@ -804,35 +821,44 @@ def _lock_window_for_call(window: Window, actor: Any) -> None:
             raise QueueError(_("No such window."), code="not_found")
         window.clerk_id, window.state, window.is_active = row
         cursor.execute(
-            f"SELECT code FROM {qn(Ticket._meta.db_table)} "
-            "WHERE window_id = %s AND status IN (%s, %s) LIMIT 1",
-            [window.pk, *ACTIVE],
-        )
-        busy = cursor.fetchone()
-    _check_window_clerk(window, actor)
-    if busy:
-        raise QueueError(
-            _("Finish or park ticket %(code)s before calling the next one.") % {"code": busy[0]},
-            code="window_busy",
-        )
-
-
-def _window_queues(window: Window) -> list[tuple[int, bool]]:
-    """(queue id, overflow only) of the window's active queues, in calling order."""
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT l.queue_id, l.overflow_only FROM {qn(WindowQueue._meta.db_table)} l "
+            "SELECT l.queue_id, l.overflow_only, "
+            f"EXISTS (SELECT 1 FROM {t} f WHERE f.queue_id = l.queue_id AND f.day = %s "
+            "AND f.status = %s AND (f.priority <> '' OR f.appointment_id IS NOT NULL)), "
+            f"({busy_sql}) "
+            f"FROM {qn(WindowQueue._meta.db_table)} l "
             f"JOIN {qn(Queue._meta.db_table)} q ON q.id = l.queue_id "
             "WHERE l.window_id = %s AND q.is_active "
             f"ORDER BY l.overflow_only, l.{qn('order')}, l.id",
-            [window.pk],
+            [
+                ops.adapt_datefield_value(day),
+                TicketStatus.WAITING,
+                window.pk,
+                *ACTIVE,
+                window.pk,
+            ],
         )
-        return [(queue_id, bool(overflow)) for queue_id, overflow in cursor.fetchall()]
+        rows = cursor.fetchall()
+        if rows:
+            busy = rows[0][3]
+        else:  # no queue to call from; still say why the window could not call anyway
+            cursor.execute(busy_sql, [window.pk, *ACTIVE])
+            busy = (cursor.fetchone() or [None])[0]
+    _check_window_clerk(window, actor)
+    if busy:
+        raise QueueError(
+            _("Finish or park ticket %(code)s before calling the next one.") % {"code": busy},
+            code="window_busy",
+        )
+    return [(queue_id, bool(overflow), bool(first)) for queue_id, overflow, first, _b in rows]
 
 
 def _next_candidate(
-    window: Window, group: list[int], day: datetime.date, at_time: datetime.time
+    window: Window,
+    group: list[int],
+    day: datetime.date,
+    at_time: datetime.time,
+    *,
+    anybody_first: bool = True,
 ) -> Ticket | None:
     """The head of the window's line, locked for this transaction (see `call_next`).
 
@@ -884,10 +910,9 @@ def _next_candidate(
         f"SELECT {columns} FROM {t} t {join_queue} WHERE {where} "
         f"ORDER BY t.queued_at, {rank}t.id LIMIT 1{lock}"
     )
-    reads = [
-        (first, [*where_params, at, at, *rank_params]),
-        (everybody, [*where_params, *rank_params]),
-    ]
+    reads = [(everybody, [*where_params, *rank_params])]
+    if anybody_first:  # else nobody in these queues is in a priority group or has a booking
+        reads.insert(0, (first, [*where_params, at, at, *rank_params]))
     with connection.cursor() as cursor:
         for sql, params in reads:
             cursor.execute(sql, params)
@@ -917,27 +942,28 @@ def _ticket_from_row(row: Any, ticket_fields: list[Any], queue_fields: list[Any]
     return ticket
 
 
-def _mark_called(ticket: Ticket, *, window: Window, actor: Any, now: datetime.datetime) -> None:
+def _mark_called(
+    ticket: Ticket, *, window: Window, actor: Any, now: datetime.datetime
+) -> tuple[str, list[Any]]:
+    """Set the called fields on `ticket`; returns the UPDATE (sql, params) that stores them.
+
+    The ticket's row is locked by the caller; the UPDATE runs with the call's event (`_event`).
+    """
     ticket.status = TicketStatus.CALLED
     ticket.window = window
     ticket.clerk = actor
     ticket.call_count = 1
     ticket.first_called_at = ticket.first_called_at or now
     ticket.called_at = now
-    # The ticket's row is locked by the caller; a plain UPDATE of the called fields.
-    fields = ["status", "window", "clerk", "call_count", "first_called_at", "called_at"]
-    meta, qn = Ticket._meta, connection.ops.quote_name
-    assignments = ", ".join(f"{qn(meta.get_field(name).column)} = %s" for name in fields)
-    params = [
-        meta.get_field(name).get_db_prep_save(
-            getattr(ticket, meta.get_field(name).attname), connection
-        )
-        for name in fields
+    fields = [
+        Ticket._meta.get_field(name)
+        for name in ("status", "window", "clerk", "call_count", "first_called_at", "called_at")
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE id = %s", [*params, ticket.pk]
-        )
+    qn = connection.ops.quote_name
+    assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+    params = [f.get_db_prep_save(getattr(ticket, f.attname), connection) for f in fields]
+    sql = f"UPDATE {qn(Ticket._meta.db_table)} SET {assignments} WHERE id = %s"
+    return sql, [*params, ticket.pk]
 
 
 def call_next(*, window: Window, actor: Any, now: datetime.datetime | None = None) -> Ticket | None:
@@ -953,18 +979,23 @@ def call_next(*, window: Window, actor: Any, now: datetime.datetime | None = Non
     now = now or timezone.now()
     local = _local(now)
     with transaction.atomic():
-        _lock_window_for_call(window, actor)
-        links = _window_queues(window)
+        links = _lock_window_for_call(window, actor, local.date())
         ticket = None
         for overflow in (False, True):
-            group = [qid for qid, is_overflow in links if is_overflow == overflow]
+            group = [link for link in links if link[1] == overflow]
             if group:
-                ticket = _next_candidate(window, group, local.date(), local.time())
+                ticket = _next_candidate(
+                    window,
+                    [queue_id for queue_id, _o, _f in group],
+                    local.date(),
+                    local.time(),
+                    anybody_first=any(first for _q, _o, first in group),
+                )
             if ticket is not None:
                 break
         if ticket is None:
             return None
-        _mark_called(ticket, window=window, actor=actor, now=now)
+        called = _mark_called(ticket, window=window, actor=actor, now=now)
         _event(
             ticket,
             TicketEvent.Action.CALLED,
@@ -972,6 +1003,7 @@ def call_next(*, window: Window, actor: Any, now: datetime.datetime | None = Non
             actor=actor,
             window=window,
             data={"announcement": announcement(window.hall, code=ticket.code, window=window)},
+            along=called,
         )
         _notify_after_commit(ticket.queue_id, now, window.hall)
     return ticket
@@ -998,7 +1030,7 @@ def call_ticket(
         _require(ticket, TicketStatus.WAITING, to=TicketStatus.CALLED)
         _today_check(ticket, now)
         before = audit.snapshot(ticket, ["status", "window", "clerk"])
-        _mark_called(ticket, window=window, actor=actor, now=now)
+        called = _mark_called(ticket, window=window, actor=actor, now=now)
         _event(
             ticket,
             TicketEvent.Action.CALLED_OUT_OF_ORDER,
@@ -1007,6 +1039,7 @@ def call_ticket(
             window=window,
             reason=reason,
             data={"announcement": announcement(window.hall, code=ticket.code, window=window)},
+            along=called,
         )
         audit.record(
             action="tickets.ticket.called_out_of_order",
