@@ -276,7 +276,7 @@ def issue(request: HttpRequest, hall_code: str, payload: IssueIn) -> Status:
     hall = _hall(hall_code, caller)
     _check_hall(caller, hall.pk)
     key = _idempotency_key(request, required=caller.kind == ApiToken.Kind.KIOSK)
-    queue = Queue.objects.filter(hall=hall, prefix=payload.queue_prefix.strip().upper()).first()
+    queue = _load_queue(hall, payload.queue_prefix.strip().upper(), caller)
     if queue is None:
         raise ApiError(400, _("No such queue in this hall."), code="queue", field="queue_prefix")
     matters = _matters(payload.matters) if payload.matters else []
@@ -375,6 +375,21 @@ def _load_window(window_id: int, caller: Caller) -> Window | None:
     window = _windows.get_or_set(window_id, load) if caller.token is not None else load()
     # A copy per request: the services refresh its state from the locked row.
     return copy.copy(window) if window is not None else None
+
+
+# A hall's queues by prefix for token callers (a kiosk asks for the same few all day), kept as
+# long as tokens are: a changed issuing time or quota reaches every kiosk within that time.
+_queues: LocalCache[Queue | None] = LocalCache(seconds="ONEWINDOW_API_TOKEN_CACHE_SECONDS")
+
+
+def _load_queue(hall: Hall, prefix: str, caller: Caller) -> Queue | None:
+    def load() -> Queue | None:
+        return Queue.objects.filter(hall=hall, prefix=prefix).first()
+
+    if caller.token is None:
+        return load()
+    queue = _queues.get_or_set((hall.pk, prefix), load)
+    return copy.copy(queue) if queue is not None else None
 
 
 def _window(request: HttpRequest, window_id: int) -> tuple[Caller, Window]:

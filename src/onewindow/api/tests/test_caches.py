@@ -25,10 +25,20 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def caches_on(settings: Any) -> Iterator[None]:
     settings.ONEWINDOW_API_TOKEN_CACHE_SECONDS = 10
     settings.ONEWINDOW_DISPLAY_CACHE_SECONDS = 10
-    for clear in (auth.forget_tokens, display.forget_feeds, api_module._windows.clear):
+    for clear in (
+        auth.forget_tokens,
+        display.forget_feeds,
+        api_module._windows.clear,
+        api_module._queues.clear,
+    ):
         clear()
     yield
-    for clear in (auth.forget_tokens, display.forget_feeds, api_module._windows.clear):
+    for clear in (
+        auth.forget_tokens,
+        display.forget_feeds,
+        api_module._windows.clear,
+        api_module._queues.clear,
+    ):
         clear()
 
 
@@ -106,3 +116,17 @@ def test_a_cached_window_still_checks_the_hall_and_the_clerk(
     hall_services.close_window(window=window, actor=site.clerk(0))
     refused = staff.post(f"/windows/{window.pk}/call-next", idem="e")
     assert refused.status_code in (403, 409), refused.json()
+
+
+def test_a_deactivated_queue_is_refused_once_the_cache_time_has_passed(
+    site: Site, caches_on: None, settings: Any
+) -> None:
+    issue = f"/halls/{site.hall.code}/tickets"
+    kiosk = Api(site.keys["kiosk"])
+    assert kiosk.post(issue, {"queue_prefix": "A"}, idem="1").status_code == 201
+    queue = site.setup.a
+    queue.is_active = False
+    queue.save(update_fields=["is_active"])
+    api_module._queues.clear()  # what the cache time does in at most 10 s
+    refused = kiosk.post(issue, {"queue_prefix": "A"}, idem="2")
+    assert refused.status_code == 409, refused.json()
