@@ -1,13 +1,27 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+# Hall codes appear in addresses next to fixed words (/kiosk/ticket/…, /booking/manage/…,
+# /display/window/…): a hall may not take one of them as its code.
+RESERVED_HALL_CODES = frozenset({"ticket", "manage", "window", "api", "static", "media"})
+
+
+def validate_hall_code(value: str) -> None:
+    if value.lower() in RESERVED_HALL_CODES:
+        raise ValidationError(
+            _("“%(code)s” is used in the system's own addresses; please choose another code."),
+            code="reserved",
+            params={"code": value},
+        )
 
 
 class Hall(models.Model):
     """A physical service hall: a county 政务服务中心 or a town 便民服务中心."""
 
-    code = models.SlugField(_("Code"), max_length=30, unique=True)
+    code = models.SlugField(_("Code"), max_length=30, unique=True, validators=[validate_hall_code])
     name = models.CharField(_("Name"), max_length=100)
     address = models.CharField(_("Address"), max_length=200, blank=True)
     phone = models.CharField(_("Enquiry phone"), max_length=50, blank=True)
