@@ -47,6 +47,7 @@ from onewindow.tickets.views.kiosk import ticket_from_token, ticket_token
 IDEMPOTENCY_TTL = 24 * 60 * 60
 IDEMPOTENCY_MAX = 64
 IDEMPOTENCY_LOCK_SECONDS = 60
+RUNNING = "running"  # an Idempotency-Key whose request is still being handled
 MAX_MATTERS = 10
 
 # QueueError codes that mean "your input is wrong" (400) rather than "not now" (409).
@@ -432,8 +433,16 @@ def _window_action(
     if key:
         digest = hashlib.sha256(key.encode()).hexdigest()
         cache_key = f"onewindow.api.idempotency:{caller.cache_id}:{digest}"
-        stored = cache.get(cache_key)
-        if stored is not None:
+        # Claim the key; a request that finds it claimed is a repeat, running or done.
+        if not cache.add(cache_key, RUNNING, IDEMPOTENCY_LOCK_SECONDS):
+            stored = cache.get(cache_key)
+            if stored is None or stored == RUNNING:
+                # A retry arriving while the first request still runs must not run it twice.
+                raise ApiError(
+                    409,
+                    _("The same request is still being handled. Please try again shortly."),
+                    code="idempotency_in_progress",
+                )
             if stored["path"] != request.path:
                 raise ApiError(
                     409,
@@ -441,13 +450,6 @@ def _window_action(
                     code="idempotency_key_reused",
                 )
             return stored["body"]
-        # A retry arriving while the first request still runs must not run the action twice.
-        if not cache.add(cache_key + ":running", 1, IDEMPOTENCY_LOCK_SECONDS):
-            raise ApiError(
-                409,
-                _("The same request is still being handled. Please try again shortly."),
-                code="idempotency_in_progress",
-            )
     try:
         try:
             ticket = act(caller, window)
@@ -461,11 +463,12 @@ def _window_action(
             "ticket": ticket_out(request, ticket) if ticket is not None else None,
             "detail": "" if ticket is not None else _("Nobody is waiting for this window."),
         }
+    except BaseException:
         if cache_key:
-            cache.set(cache_key, {"path": request.path, "body": body}, IDEMPOTENCY_TTL)
-    finally:
-        if cache_key:
-            cache.delete(cache_key + ":running")
+            cache.delete(cache_key)  # nothing was done: a retry may run again
+        raise
+    if cache_key:
+        cache.set(cache_key, {"path": request.path, "body": body}, IDEMPOTENCY_TTL)
     return body
 
 

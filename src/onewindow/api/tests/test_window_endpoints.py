@@ -193,6 +193,19 @@ def test_idempotency_key_replays_the_answer(site: Site) -> None:
     assert fresh.json()["ticket"]["code"] == "A002"
 
 
+def test_a_refused_request_can_be_retried_with_its_key(site: Site) -> None:
+    """A refusal changed nothing, so its key is not spent: the retry runs (and here succeeds)."""
+    staff = Api(site.keys["staff"])
+    _issue(site)
+    staff.post(_path(site, "call-next"), idem="k-1")
+    refused = staff.post(_path(site, "finish"), {"outcome": "handled"}, idem="k-2")
+    assert refused.status_code == 409  # not started yet
+    staff.post(_path(site, "start"), idem="k-3")
+    retried = staff.post(_path(site, "finish"), {"outcome": "handled"}, idem="k-2")
+    assert retried.status_code == 200
+    assert Ticket.objects.get(code="A001").status == TicketStatus.DONE
+
+
 def test_idempotency_keys_are_per_caller(site: Site) -> None:
     _issue(site, n=2)
     one = Api(site.keys["staff"]).post(_path(site, "call-next", 0), idem="same")
@@ -231,7 +244,10 @@ def test_retry_while_the_first_request_runs_is_409(site: Site) -> None:
     _issue(site)
     token = site.token("staff")
     digest = hashlib.sha256(b"tap-9").hexdigest()
-    cache.set(f"onewindow.api.idempotency:t{token.pk}:{digest}:running", 1)
+    from onewindow.api.api import RUNNING
+
+    # What the first request leaves in the cache while it runs.
+    cache.set(f"onewindow.api.idempotency:t{token.pk}:{digest}", RUNNING)
     before = _state()
     response = Api(site.keys["staff"]).post(_path(site, "call-next"), idem="tap-9")
     assert (response.status_code, response.json()["code"]) == (409, "idempotency_in_progress")
