@@ -397,6 +397,38 @@ def display_phase(port: int, token: str, path: str, clients: int, seconds: float
     return {"elapsed": time.monotonic() - started, "lat": lat, "errors": errors}
 
 
+def server_command(kind: str, port: int, workers: int, threads: int) -> list[str]:
+    """The app server as docs/operations.md runs it (gunicorn), or another for comparison."""
+    bin_dir = Path(sys.executable).parent
+    app = "onewindow.wsgi:application"
+    if kind == "granian":
+        return [
+            str(bin_dir / "granian"),
+            *("--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port)),
+            *("--workers", str(workers), "--blocking-threads", str(threads)),
+            *("--backlog", "2048", "--log-level", "warning", "--no-access-log", app),
+        ]
+    if kind == "uwsgi":
+        return [
+            str(bin_dir / "uwsgi"),
+            *("--http-socket", f"127.0.0.1:{port}", "--module", app, "--master"),
+            *("--processes", str(workers), "--threads", str(threads), "--lazy-apps"),
+            *("--listen", "1024", "--disable-logging", "--die-on-term", "--need-app"),
+        ]
+    if kind == "gunicorn-sync":  # one request at a time per process, no keep-alive
+        return [
+            str(bin_dir / "gunicorn"),
+            *(app, "--workers", str(workers), "--bind", f"127.0.0.1:{port}"),
+            *("--backlog", "2048", "--log-level", "warning"),
+        ]
+    return [
+        str(bin_dir / "gunicorn"),
+        app,
+        *("--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads)),
+        *("--bind", f"127.0.0.1:{port}", "--backlog", "2048", "--log-level", "warning"),
+    ]
+
+
 def cpu_seconds() -> dict[str, float]:
     """CPU seconds used so far by the app server's processes, PostgreSQL's (Linux /proc) and
     this load generator. Per request, a cost that does not depend on how busy the machine is.
@@ -414,7 +446,8 @@ def cpu_seconds() -> dict[str, float]:
                 stat = f.read()
         except OSError:
             continue
-        kind = "app" if b"gunicorn" in cmd else "db" if b"postgres" in cmd else None
+        app = b"gunicorn" in cmd or b"granian" in cmd or b"uwsgi" in cmd
+        kind = "app" if app else "db" if b"postgres" in cmd else None
         if kind:
             fields = stat[stat.rindex(")") + 2 :].split()
             used[kind] += (int(fields[11]) + int(fields[12])) / ticks
@@ -682,6 +715,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--rate", type=float, default=300, help="issue req/s (open loop)")
     parser.add_argument("--call-rate", type=float, help="call-next req/s (default: --rate)")
+    parser.add_argument(
+        "--server", choices=["gunicorn", "gunicorn-sync", "granian", "uwsgi"], default="gunicorn"
+    )
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--windows", type=int, default=10, help="windows in the mixed phase")
@@ -714,26 +750,8 @@ def main() -> None:
         setup = set_up(args.clients + args.windows)
         history = seed_history(bench_url, setup, args.history_days, 2000)
         port = _free_port()
-        gunicorn = Path(sys.executable).with_name("gunicorn")
         server = subprocess.Popen(
-            [
-                str(gunicorn),
-                "onewindow.wsgi:application",
-                "--workers",
-                str(args.workers),
-                "--worker-class",
-                "gthread",
-                "--threads",
-                str(args.threads),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--backlog",
-                "2048",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=str(tmp),
+            server_command(args.server, port, args.workers, args.threads), env=env, cwd=str(tmp)
         )
         deadline = time.monotonic() + 60
         while True:
@@ -775,7 +793,7 @@ def main() -> None:
         lat = mixed["lat"]
         result: dict[str, Any] = {
             "database": "postgresql",
-            "server": f"gunicorn gthread {args.workers}x{args.threads}",
+            "server": f"{args.server} {args.workers}x{args.threads}",
             "clients": args.clients,
             "seconds": args.seconds,
             "rate": args.rate,

@@ -6,6 +6,7 @@ Environment variables (all optional):
   ONEWINDOW_ALLOWED_HOSTS    comma-separated (default "localhost,127.0.0.1")
   ONEWINDOW_DATA_DIR         where the SQLite file and uploads live (default ./var)
   DATABASE_URL               e.g. postgres://user@host:5432/db; SQLite when unset
+  ONEWINDOW_DB_PREPARED      "0" turns off prepared statements on PostgreSQL (default "1")
   ONEWINDOW_TIME_ZONE        default Asia/Shanghai
   ONEWINDOW_MAX_UPLOAD_MB    largest accepted upload (default 20)
 """
@@ -95,6 +96,17 @@ WSGI_APPLICATION = "onewindow.wsgi.application"
 DATABASE_URL = env("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool(
+        "ONEWINDOW_DB_PREPARED", True
+    ):
+        # Server-side parameters, and statements prepared on each connection after a few
+        # runs: the queue's hot queries are parsed and planned once per connection instead of
+        # on every call (docs/operations.md). Turn off behind a pooler in transaction mode.
+        DATABASES["default"]["OPTIONS"] = {
+            **DATABASES["default"].get("OPTIONS", {}),
+            "server_side_binding": True,
+            "prepare_threshold": env_int("ONEWINDOW_DB_PREPARE_THRESHOLD", 5),
+        }
 else:
     DATABASES = {
         "default": {

@@ -276,12 +276,14 @@ class Ticket(models.Model):
                 fields=["queue", "status", "day", "queued_at"], name="tickets_waiting_idx"
             ),
             models.Index(fields=["hall", "day", "status"], name="tickets_hall_day_idx"),
-            # The waiting line in arrival order, and its two short slices that go first
-            # (queries.line_tiers): the head of the line is found without sorting everybody.
+            # Each queue's waiting line in calling order (arrival, then id), and the two short
+            # slices that go first (queries.line_tiers): the head of a line is read off the
+            # index, never found by sorting everybody, whatever the planner believes about
+            # today's rows (their statistics are a day old every morning).
             models.Index(
-                fields=["day", "queued_at", "queue"],
+                fields=["day", "queue", "queued_at", "id"],
                 condition=Q(status="waiting"),
-                name="tickets_line_idx",
+                name="tickets_queue_line_idx",
             ),
             models.Index(
                 fields=["day", "queued_at", "queue"],

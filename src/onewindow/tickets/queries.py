@@ -14,6 +14,21 @@ from onewindow.tickets import estimates
 from onewindow.tickets.models import Appointment, AppointmentSlot, Queue, Ticket, TicketStatus
 
 
+def sql_code(value: str) -> str:
+    """A fixed code (a ticket status, say) written into SQL as a quoted literal.
+
+    On PostgreSQL statements are prepared per connection (settings: server-side binding); a
+    status passed as a parameter hides which partial index (`status = 'waiting'`) applies, so
+    the hot queries name their statuses in the text and their prepared plans use those indexes.
+    """
+    if not value.replace("_", "").isalnum():
+        raise ValueError(f"not a code: {value!r}")
+    return f"'{value}'"
+
+
+WAITING_SQL = sql_code(TicketStatus.WAITING)
+
+
 def waiting_line(
     *, queue_ids: list[int], day: datetime.date, at_time: datetime.time
 ) -> QuerySet[Ticket]:
@@ -132,19 +147,18 @@ def people_ahead(ticket: Ticket, *, now: datetime.datetime | None = None) -> int
     if not ticket.priority and not ticket.appointment_id:
         sql = (
             f"SELECT (SELECT COUNT(*) FROM {t} WHERE queue_id = %s AND day = %s "
-            "AND status = %s AND id <> %s) - "
+            f"AND status = {WAITING_SQL} AND id <> %s) - "
             f"(SELECT COUNT(*) FROM {t} t LEFT JOIN {a} a ON a.id = t.appointment_id "
             f"LEFT JOIN {s} s ON s.id = a.slot_id "
-            "WHERE t.queue_id = %s AND t.day = %s AND t.status = %s AND t.priority = '' "
+            f"WHERE t.queue_id = %s AND t.day = %s AND t.status = {WAITING_SQL} "
+            "AND t.priority = '' "
             "AND (t.queued_at, t.id) > (%s, %s) "
             "AND (s.starts_at IS NULL OR s.starts_at > %s))"
         )
         params = [
             *line,
-            TicketStatus.WAITING,
             ticket.pk,
             *line,
-            TicketStatus.WAITING,
             ops.adapt_datetimefield_value(ticket.queued_at),
             ticket.pk,
             at_time,
@@ -157,7 +171,7 @@ def people_ahead(ticket: Ticket, *, now: datetime.datetime | None = None) -> int
         f"SELECT COUNT(*) FROM {t} t "
         f"LEFT JOIN {a} a ON a.id = t.appointment_id "
         f"LEFT JOIN {s} s ON s.id = a.slot_id "
-        "WHERE t.queue_id = %s AND t.day = %s AND t.status = %s AND t.id <> %s "
+        f"WHERE t.queue_id = %s AND t.day = %s AND t.status = {WAITING_SQL} AND t.id <> %s "
         f"AND ({due}, {prio}, t.queued_at, t.id) < "
         f"(SELECT {due}, {prio}, t.queued_at, t.id FROM {t} t "
         f"LEFT JOIN {a} a ON a.id = t.appointment_id "
@@ -169,7 +183,6 @@ def people_ahead(ticket: Ticket, *, now: datetime.datetime | None = None) -> int
             [
                 ticket.queue_id,
                 ops.adapt_datefield_value(ticket.day),
-                TicketStatus.WAITING,
                 ticket.pk,
                 at_time,
                 at_time,

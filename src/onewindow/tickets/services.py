@@ -64,6 +64,8 @@ CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 
 ACTIVE = (TicketStatus.CALLED, TicketStatus.SERVING)
+# Windows with several queues look at this many tickets at the head of each queue's line.
+HEADS_PER_QUEUE = 16
 
 
 class QueueError(Exception):
@@ -809,7 +811,8 @@ def _lock_window_for_call(
     qn = ops.quote_name
     t = qn(Ticket._meta.db_table)
     lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    busy_sql = f"SELECT code FROM {t} WHERE window_id = %s AND status IN (%s, %s) LIMIT 1"
+    active = ", ".join(queries.sql_code(status) for status in ACTIVE)
+    busy_sql = f"SELECT code FROM {t} WHERE window_id = %s AND status IN ({active}) LIMIT 1"
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT clerk_id, state, is_active FROM {qn(Window._meta.db_table)} "
@@ -823,7 +826,8 @@ def _lock_window_for_call(
         cursor.execute(
             "SELECT l.queue_id, l.overflow_only, "
             f"EXISTS (SELECT 1 FROM {t} f WHERE f.queue_id = l.queue_id AND f.day = %s "
-            "AND f.status = %s AND (f.priority <> '' OR f.appointment_id IS NOT NULL)), "
+            f"AND f.status = {queries.WAITING_SQL} "
+            "AND (f.priority <> '' OR f.appointment_id IS NOT NULL)), "
             f"({busy_sql}) "
             f"FROM {qn(WindowQueue._meta.db_table)} l "
             f"JOIN {qn(Queue._meta.db_table)} q ON q.id = l.queue_id "
@@ -831,9 +835,7 @@ def _lock_window_for_call(
             f"ORDER BY l.overflow_only, l.{qn('order')}, l.id",
             [
                 ops.adapt_datefield_value(day),
-                TicketStatus.WAITING,
                 window.pk,
-                *ACTIVE,
                 window.pk,
             ],
         )
@@ -841,7 +843,7 @@ def _lock_window_for_call(
         if rows:
             busy = rows[0][3]
         else:  # no queue to call from; still say why the window could not call anyway
-            cursor.execute(busy_sql, [window.pk, *ACTIVE])
+            cursor.execute(busy_sql, [window.pk])
             busy = (cursor.fetchone() or [None])[0]
     _check_window_clerk(window, actor)
     if busy:
@@ -875,10 +877,10 @@ def _next_candidate(
     sl = qn(AppointmentSlot._meta.db_table)
     marks = ", ".join(["%s"] * len(group))
     where = (
-        f"t.day = %s AND t.status = %s AND t.queue_id IN ({marks}) "
+        f"t.day = %s AND t.status = {queries.WAITING_SQL} AND t.queue_id IN ({marks}) "
         "AND (t.reserved_window_id IS NULL OR t.reserved_window_id = %s)"
     )
-    where_params: list[Any] = [ops.adapt_datefield_value(day), TicketStatus.WAITING, *group]
+    where_params: list[Any] = [ops.adapt_datefield_value(day), *group]
     where_params.append(window.pk)
     rank, rank_params = "", []
     if len(group) > 1:  # ties in arrival time go to the earlier of the window's queues
@@ -915,10 +917,57 @@ def _next_candidate(
         reads.insert(0, (first, [*where_params, at, at, *rank_params]))
     with connection.cursor() as cursor:
         for sql, params in reads:
+            if sql is everybody and len(group) > 1 and connection.vendor == "postgresql":
+                ticket = _head_of_several_lines(cursor, window, group, where_params[0], columns)
+                if ticket is not None:
+                    return ticket
             cursor.execute(sql, params)
             row = cursor.fetchone()
             if row is not None:
                 return _ticket_from_row(row, ticket_fields, queue_fields)
+    return None
+
+
+def _head_of_several_lines(
+    cursor: Any, window: Window, group: list[int], day: Any, columns: str
+) -> Ticket | None:
+    """PostgreSQL, a window with several queues: the earliest waiting ticket, locked.
+
+    The first few of each queue's line are read off its index in calling order; then they are
+    locked one by one by primary key, skipping those another window is calling. A single
+    ordered read over several queues would sort the whole line whenever the planner misjudges
+    today's rows. None if every candidate was taken (the caller then reads the whole line).
+    """
+    qn = connection.ops.quote_name
+    t = qn(Ticket._meta.db_table)
+    cursor.execute(
+        "SELECT h.id FROM unnest(%s::bigint[]) WITH ORDINALITY AS g(qid, rk) CROSS JOIN LATERAL "
+        f"(SELECT x.id, x.queued_at FROM {t} x WHERE x.day = %s "
+        f"AND x.status = {queries.WAITING_SQL} AND x.queue_id = g.qid "
+        "AND (x.reserved_window_id IS NULL OR x.reserved_window_id = %s) "
+        f"ORDER BY x.queued_at, x.id LIMIT {HEADS_PER_QUEUE}) h "
+        "ORDER BY h.queued_at, g.rk, h.id",
+        [list(group), day, window.pk],
+    )
+    ticket_fields = list(Ticket._meta.concrete_fields)
+    queue_fields = list(Queue._meta.concrete_fields)
+    lock = (
+        f"SELECT {columns} FROM {t} t JOIN {qn(Queue._meta.db_table)} q ON q.id = t.queue_id "
+        "WHERE t.id = %s FOR UPDATE OF t SKIP LOCKED"
+    )
+    for (ticket_id,) in cursor.fetchall():
+        # No status in the WHERE: by primary key only. The row comes back as it is now that
+        # it is locked (READ COMMITTED), so a ticket called meanwhile shows it here.
+        cursor.execute(lock, [ticket_id])
+        row = cursor.fetchone()
+        if row is None:
+            continue  # another window is calling it
+        ticket = _ticket_from_row(row, ticket_fields, queue_fields)
+        if ticket.status == TicketStatus.WAITING and ticket.reserved_window_id in (
+            None,
+            window.pk,
+        ):
+            return ticket
     return None
 
 
@@ -1378,8 +1427,8 @@ def notify_upcoming(
     with connection.cursor() as cursor:  # after every call and finish: kept to one plain read
         cursor.execute(
             f"SELECT 1 FROM {qn(Ticket._meta.db_table)} WHERE queue_id = %s AND day = %s "
-            "AND status = %s AND notified_at IS NULL AND phone <> '' LIMIT 1",
-            [queue_id, connection.ops.adapt_datefield_value(local.date()), TicketStatus.WAITING],
+            f"AND status = {queries.WAITING_SQL} AND notified_at IS NULL AND phone <> '' LIMIT 1",
+            [queue_id, connection.ops.adapt_datefield_value(local.date())],
         )
         if cursor.fetchone() is None:
             return []  # nobody left a number: no need to read the line

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from onewindow.tickets import services
 from onewindow.tickets.models import DailyCounter, Ticket, TicketEvent, TicketStatus
@@ -184,3 +184,41 @@ def test_sqlite_concurrent_issue(file_sqlite: None) -> None:
 
 def test_sqlite_concurrent_calling(file_sqlite: None) -> None:
     check_calling(windows=3, per_window=2, tickets=12)
+
+
+@pytest.mark.postgres
+def test_a_window_with_several_queues_skips_the_ticket_another_window_is_calling(
+    postgres: None,
+) -> None:
+    setup = make_setup(windows=0)
+    window = make_window(setup.hall, 1, [setup.a, setup.queues["B"]])
+    head = services.issue_ticket(hall=setup.hall, queue=setup.queues["B"], now=at(9, 0))
+    second = services.issue_ticket(hall=setup.hall, queue=setup.a, now=at(9, 1))
+    third = services.issue_ticket(hall=setup.hall, queue=setup.queues["B"], now=at(9, 2))
+    locked, release = threading.Event(), threading.Event()
+
+    def other_window() -> None:  # holds the head of the line as a call in progress would
+        try:
+            with transaction.atomic():
+                Ticket.objects.select_for_update().get(pk=head.pk)
+                locked.set()
+                release.wait(30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=other_window)
+    holder.start()
+    try:
+        assert locked.wait(30)
+        called = services.call_next(window=window, actor=window.clerk, now=at(10))
+        assert called.pk == second.pk
+    finally:
+        release.set()
+        holder.join(30)
+    # Once the head has been served elsewhere, the next call takes the third.
+    Ticket.objects.filter(pk=head.pk).update(status=TicketStatus.DONE)
+    services.start_service(ticket=called, actor=window.clerk, now=at(10, 1))
+    services.finish_service(
+        ticket=called, actor=window.clerk, outcome=Outcome.HANDLED, now=at(10, 2)
+    )
+    assert services.call_next(window=window, actor=window.clerk, now=at(10, 3)).pk == third.pk
