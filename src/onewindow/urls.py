@@ -4,6 +4,8 @@ from django.urls import include, path
 from onewindow.core.views import media
 
 urlpatterns = [
+    # First: kiosks, displays and windows call the device API many times a second.
+    path("api/v1/", include("onewindow.api.urls")),
     path("", include("onewindow.catalog.urls")),
     path("", include("onewindow.core.urls")),
     path("accounts/", include("onewindow.accounts.urls")),
@@ -12,7 +14,6 @@ urlpatterns = [
     path("workstation/", include("onewindow.tickets.urls_workstation")),
     path("booking/", include("onewindow.tickets.urls_booking")),
     path("manage/status/", include("onewindow.tickets.urls_status")),
-    path("api/v1/", include("onewindow.api.urls")),
     path("manage/hall/", include("onewindow.halls.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -234,7 +234,7 @@ def ticket_out(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
         "queue": ticket.queue.prefix,
         "queue_name": ticket.queue.name,
         "status": ticket.status,
-        "status_label": str(ticket.get_status_display()),
+        "status_label": str(TicketStatus(ticket.status).label),
         "issued_at": ticket.issued_at,
         "people_ahead": ahead,
         "estimated_wait_minutes": (

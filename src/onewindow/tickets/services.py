@@ -30,7 +30,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, models, transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -153,12 +153,18 @@ def _event(
 
 def _insert_sql(obj: models.Model) -> tuple[str, list[Any]]:
     """INSERT of a model instance's concrete columns (the primary key left to the database)."""
-    qn = connection.ops.quote_name
-    fields = [f for f in type(obj)._meta.concrete_fields if not f.primary_key]
+    conn = connections[DEFAULT_DB_ALIAS]
+    sql, fields = _insert_template(conn.alias, type(obj))
+    return sql, [f.get_db_prep_save(getattr(obj, f.attname), conn) for f in fields]
+
+
+@functools.cache
+def _insert_template(alias: str, model: type[models.Model]) -> tuple[str, list[Any]]:
+    qn = connections[alias].ops.quote_name
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     columns = ", ".join(qn(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
-    params = [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
-    return f"INSERT INTO {qn(type(obj)._meta.db_table)} ({columns}) VALUES ({marks})", params
+    return f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({marks})", fields
 
 
 def _check_actor_hall(actor: Any, hall_id: int) -> None:
@@ -325,57 +331,16 @@ def _issue_in_one_statement(
     `number` and `code`; False when the quota is used up. A unique violation (a double tap, an
     ID number at two kiosks) raises IntegrityError and changes nothing.
     """
-    qn = connection.ops.quote_name
-    counter = qn(DailyCounter._meta.db_table)
-    params: list[Any] = [ticket.queue_id, connection.ops.adapt_datefield_value(ticket.day)]
-    quota_sql = ""
+    conn = connections[DEFAULT_DB_ALIAS]
+    sql, ticket_fields, event_fields = _issue_sql(conn.alias, quota is not None, bool(matter_ids))
+    params: list[Any] = [ticket.queue_id, conn.ops.adapt_datefield_value(ticket.day)]
     if quota is not None:
-        quota_sql = " AND last_number < %s"
         params.append(quota)
-    columns, values = [], []
-    for field in Ticket._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(qn(field.column))
-        if field.attname == "number":
-            values.append("c.last_number")
-        elif field.attname == "code":
-            values.append(
-                "%s || CASE WHEN c.last_number < 1000 THEN lpad(c.last_number::text, 3, '0') "
-                "ELSE c.last_number::text END"
-            )
-            params.append(ticket.queue.prefix)
-        else:
-            values.append("%s")
-            params.append(field.get_db_prep_save(getattr(ticket, field.attname), connection))
-    event_columns, event_values = [], []
-    for field in TicketEvent._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        event_columns.append(qn(field.column))
-        if field.attname == "ticket_id":
-            event_values.append("t.id")
-        else:
-            event_values.append("%s")
-            params.append(field.get_db_prep_save(getattr(event, field.attname), connection))
-    through = Ticket.matters.through._meta
-    sql = (
-        f"WITH c AS (UPDATE {counter} SET last_number = last_number + 1 "
-        f"WHERE queue_id = %s AND day = %s{quota_sql} RETURNING last_number), "
-        f"t AS (INSERT INTO {qn(Ticket._meta.db_table)} ({', '.join(columns)}) "
-        f"SELECT {', '.join(values)} FROM c RETURNING id, number, code), "
-        f"e AS (INSERT INTO {qn(TicketEvent._meta.db_table)} ({', '.join(event_columns)}) "
-        f"SELECT {', '.join(event_values)} FROM t)"
-    )
+    params.append(ticket.queue.prefix)
+    params += [f.get_db_prep_save(getattr(ticket, f.attname), conn) for f in ticket_fields]
+    params += [f.get_db_prep_save(getattr(event, f.attname), conn) for f in event_fields]
     if matter_ids:
-        ticket_col = qn(through.get_field("ticket").column)
-        item_col = qn(through.get_field("serviceitem").column)
-        sql += (
-            f", m AS (INSERT INTO {qn(through.db_table)} ({ticket_col}, {item_col}) "
-            "SELECT t.id, x FROM t, unnest(%s::bigint[]) AS x)"
-        )
         params.append(matter_ids)
-    sql += " SELECT id, number, code FROM t"
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -386,6 +351,53 @@ def _issue_in_one_statement(
     ticket._state.db = connection.alias
     event.ticket = ticket
     return True
+
+
+@functools.cache
+def _issue_sql(alias: str, quota: bool, matters: bool) -> tuple[str, list[Any], list[Any]]:
+    """`_issue_in_one_statement`'s SQL, with the ticket's and the event's fields whose values
+    follow its first parameters (queue, day, [quota], prefix) in order; [matter ids] last."""
+    qn = connections[alias].ops.quote_name
+    counter = qn(DailyCounter._meta.db_table)
+    quota_sql = " AND last_number < %s" if quota else ""
+    columns = [qn(Ticket._meta.get_field(name).column) for name in ("number", "code")]
+    values = [
+        "c.last_number",
+        "%s || CASE WHEN c.last_number < 1000 THEN lpad(c.last_number::text, 3, '0') "
+        "ELSE c.last_number::text END",
+    ]
+    ticket_fields = [
+        f
+        for f in Ticket._meta.concrete_fields
+        if not f.primary_key and f.attname not in ("number", "code")
+    ]
+    columns += [qn(f.column) for f in ticket_fields]
+    values += ["%s"] * len(ticket_fields)
+    event_columns, event_values = [qn(TicketEvent._meta.get_field("ticket").column)], ["t.id"]
+    event_fields = [
+        f
+        for f in TicketEvent._meta.concrete_fields
+        if not f.primary_key and f.attname != "ticket_id"
+    ]
+    event_columns += [qn(f.column) for f in event_fields]
+    event_values += ["%s"] * len(event_fields)
+    sql = (
+        f"WITH c AS (UPDATE {counter} SET last_number = last_number + 1 "
+        f"WHERE queue_id = %s AND day = %s{quota_sql} RETURNING last_number), "
+        f"t AS (INSERT INTO {qn(Ticket._meta.db_table)} ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} FROM c RETURNING id, number, code), "
+        f"e AS (INSERT INTO {qn(TicketEvent._meta.db_table)} ({', '.join(event_columns)}) "
+        f"SELECT {', '.join(event_values)} FROM t)"
+    )
+    if matters:
+        through = Ticket.matters.through._meta
+        ticket_col = qn(through.get_field("ticket").column)
+        item_col = qn(through.get_field("serviceitem").column)
+        sql += (
+            f", m AS (INSERT INTO {qn(through.db_table)} ({ticket_col}, {item_col}) "
+            "SELECT t.id, x FROM t, unnest(%s::bigint[]) AS x)"
+        )
+    return sql + " SELECT id, number, code FROM t", ticket_fields, event_fields
 
 
 def _issue_postgresql(
@@ -870,35 +882,62 @@ def _next_candidate(
     call runs it; `test_people_ahead_matches_the_calling_order` holds it to the same order as
     `people_ahead` and `head_of_line`.
     """
-    ops = connection.ops
-    qn = ops.quote_name
+    conn = connections[DEFAULT_DB_ALIAS]
+    first, everybody, columns = _candidate_sql(conn.alias, len(group))
+    day_value = conn.ops.adapt_datefield_value(day)
+    where_params: list[Any] = [day_value, *group, window.pk]
+    rank_params = list(group) if len(group) > 1 else []
+    ticket_fields, queue_fields = _TICKET_FIELDS, _QUEUE_FIELDS
+    reads = [(everybody, [*where_params, *rank_params])]
+    if anybody_first:  # else nobody in these queues is in a priority group or has a booking
+        at = conn.ops.adapt_timefield_value(at_time)
+        reads.insert(0, (first, [*where_params, at, at, *rank_params]))
+    with conn.cursor() as cursor:
+        for sql, params in reads:
+            if sql is everybody and len(group) > 1 and conn.vendor == "postgresql":
+                ticket = _head_of_several_lines(cursor, window, group, day_value, columns)
+                if ticket is not None:
+                    return ticket
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+            if row is not None:
+                return _ticket_from_row(row, ticket_fields, queue_fields)
+    return None
+
+
+_TICKET_FIELDS = list(Ticket._meta.concrete_fields)
+_QUEUE_FIELDS = list(Queue._meta.concrete_fields)
+
+
+@functools.cache
+def _candidate_sql(alias: str, queues: int) -> tuple[str, str, str]:
+    """`_next_candidate`'s two reads for a window with this many queues, and their columns.
+
+    Parameters: day, the queue ids, the window id, (first read only: the time twice), and for
+    several queues the queue ids again (ties in arrival go to the earlier queue).
+    """
+    conn = connections[alias]
+    qn = conn.ops.quote_name
     t = qn(Ticket._meta.db_table)
     a = qn(Appointment._meta.db_table)
     sl = qn(AppointmentSlot._meta.db_table)
-    marks = ", ".join(["%s"] * len(group))
+    marks = ", ".join(["%s"] * queues)
     where = (
         f"t.day = %s AND t.status = {queries.WAITING_SQL} AND t.queue_id IN ({marks}) "
         "AND (t.reserved_window_id IS NULL OR t.reserved_window_id = %s)"
     )
-    where_params: list[Any] = [ops.adapt_datefield_value(day), *group]
-    where_params.append(window.pk)
-    rank, rank_params = "", []
-    if len(group) > 1:  # ties in arrival time go to the earlier of the window's queues
-        rank = "CASE " + " ".join(f"WHEN t.queue_id = %s THEN {i}" for i in range(len(group)))
-        rank += f" ELSE {len(group)} END, "
-        rank_params = list(group)
-    if connection.features.has_select_for_update_skip_locked:
-        # Two windows calling at once each take a different ticket instead of queueing.
-        lock = " FOR UPDATE OF t SKIP LOCKED"
-    else:
-        lock = ""  # SQLite: writers are serialised by BEGIN IMMEDIATE
-    at = ops.adapt_timefield_value(at_time)
+    rank = ""
+    if queues > 1:  # ties in arrival time go to the earlier of the window's queues
+        rank = "CASE " + " ".join(f"WHEN t.queue_id = %s THEN {i}" for i in range(queues))
+        rank += f" ELSE {queues} END, "
+    # Two windows calling at once each take a different ticket instead of queueing (SQLite
+    # serialises writers by BEGIN IMMEDIATE).
+    skip = conn.features.has_select_for_update_skip_locked
+    lock = " FOR UPDATE OF t SKIP LOCKED" if skip else ""
     due = "(s.starts_at IS NOT NULL AND s.starts_at <= %s)"
     # The whole ticket and its queue come back with the pick (no second read).
-    ticket_fields = [f for f in Ticket._meta.concrete_fields]
-    queue_fields = [f for f in Queue._meta.concrete_fields]
     columns = ", ".join(
-        [f"t.{qn(f.column)}" for f in ticket_fields] + [f"q.{qn(f.column)}" for f in queue_fields]
+        [f"t.{qn(f.column)}" for f in _TICKET_FIELDS] + [f"q.{qn(f.column)}" for f in _QUEUE_FIELDS]
     )
     join_queue = f"JOIN {qn(Queue._meta.db_table)} q ON q.id = t.queue_id"
     first = (
@@ -912,20 +951,7 @@ def _next_candidate(
         f"SELECT {columns} FROM {t} t {join_queue} WHERE {where} "
         f"ORDER BY t.queued_at, {rank}t.id LIMIT 1{lock}"
     )
-    reads = [(everybody, [*where_params, *rank_params])]
-    if anybody_first:  # else nobody in these queues is in a priority group or has a booking
-        reads.insert(0, (first, [*where_params, at, at, *rank_params]))
-    with connection.cursor() as cursor:
-        for sql, params in reads:
-            if sql is everybody and len(group) > 1 and connection.vendor == "postgresql":
-                ticket = _head_of_several_lines(cursor, window, group, where_params[0], columns)
-                if ticket is not None:
-                    return ticket
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-            if row is not None:
-                return _ticket_from_row(row, ticket_fields, queue_fields)
-    return None
+    return first, everybody, columns
 
 
 def _head_of_several_lines(
@@ -949,8 +975,7 @@ def _head_of_several_lines(
         "ORDER BY h.queued_at, g.rk, h.id",
         [list(group), day, window.pk],
     )
-    ticket_fields = list(Ticket._meta.concrete_fields)
-    queue_fields = list(Queue._meta.concrete_fields)
+    ticket_fields, queue_fields = _TICKET_FIELDS, _QUEUE_FIELDS
     lock = (
         f"SELECT {columns} FROM {t} t JOIN {qn(Queue._meta.db_table)} q ON q.id = t.queue_id "
         "WHERE t.id = %s FOR UPDATE OF t SKIP LOCKED"
@@ -974,21 +999,35 @@ def _head_of_several_lines(
 def _ticket_from_row(row: Any, ticket_fields: list[Any], queue_fields: list[Any]) -> Ticket:
     """A Ticket with its Queue from a raw row of their concrete columns (values converted as
     the ORM would: time zones, JSON, booleans on SQLite)."""
-    values = list(row)
-    converted = []
-    for field, value in zip(ticket_fields + queue_fields, values, strict=True):
-        for converter in connection.ops.get_db_converters(
-            field.get_col(field.model._meta.db_table)
-        ):
-            value = converter(value, field, connection)
-        for converter in field.get_db_converters(connection):
-            value = converter(value, field, connection)
-        converted.append(value)
+    conn = connections[DEFAULT_DB_ALIAS]
+    converted = list(row)
+    for i, field, steps in _row_converters(conn.alias, (*ticket_fields, *queue_fields)):
+        value = converted[i]
+        for step in steps:
+            value = step(value, field, conn)
+        converted[i] = value
     n = len(ticket_fields)
-    ticket = Ticket.from_db(connection.alias, [f.attname for f in ticket_fields], converted[:n])
-    queue = Queue.from_db(connection.alias, [f.attname for f in queue_fields], converted[n:])
-    ticket.queue = queue
+    ticket = Ticket.from_db(conn.alias, _attnames(tuple(ticket_fields)), converted[:n])
+    ticket.queue = Queue.from_db(conn.alias, _attnames(tuple(queue_fields)), converted[n:])
     return ticket
+
+
+@functools.cache
+def _attnames(fields: tuple[Any, ...]) -> list[str]:
+    return [f.attname for f in fields]
+
+
+@functools.cache
+def _row_converters(alias: str, fields: tuple[Any, ...]) -> list[tuple[int, Any, list[Any]]]:
+    """The ORM's value converters of each column that has any (per database connection)."""
+    conn = connections[alias]
+    out = []
+    for i, field in enumerate(fields):
+        steps = conn.ops.get_db_converters(field.get_col(field.model._meta.db_table))
+        steps = [*steps, *field.get_db_converters(conn)]
+        if steps:
+            out.append((i, field, steps))
+    return out
 
 
 def _mark_called(
@@ -1004,15 +1043,25 @@ def _mark_called(
     ticket.call_count = 1
     ticket.first_called_at = ticket.first_called_at or now
     ticket.called_at = now
-    fields = [
-        Ticket._meta.get_field(name)
-        for name in ("status", "window", "clerk", "call_count", "first_called_at", "called_at")
-    ]
-    qn = connection.ops.quote_name
-    assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
-    params = [f.get_db_prep_save(getattr(ticket, f.attname), connection) for f in fields]
-    sql = f"UPDATE {qn(Ticket._meta.db_table)} SET {assignments} WHERE id = %s"
+    conn = connections[DEFAULT_DB_ALIAS]
+    sql, fields = _update_template(
+        conn.alias,
+        Ticket,
+        ("status", "window", "clerk", "call_count", "first_called_at", "called_at"),
+    )
+    params = [f.get_db_prep_save(getattr(ticket, f.attname), conn) for f in fields]
     return sql, [*params, ticket.pk]
+
+
+@functools.cache
+def _update_template(
+    alias: str, model: type[models.Model], names: tuple[str, ...]
+) -> tuple[str, list[Any]]:
+    """UPDATE of these fields of one row (parameters: the values, then the primary key)."""
+    qn = connections[alias].ops.quote_name
+    fields = [model._meta.get_field(name) for name in names]
+    assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+    return f"UPDATE {qn(model._meta.db_table)} SET {assignments} WHERE id = %s", fields
 
 
 def call_next(*, window: Window, actor: Any, now: datetime.datetime | None = None) -> Ticket | None:
