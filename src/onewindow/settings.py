@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "onewindow.catalog",
     "onewindow.halls",
     "onewindow.tickets",
+    "onewindow.cases",
     "onewindow.api",
 ]
 

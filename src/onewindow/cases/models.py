@@ -1,0 +1,406 @@
+"""Cases (办件): one application for one item and scenario, from intake to delivery.
+
+A case pins the catalog item version it was filed against: the materials, review points and
+time limits the applicant was told stay as they were even if the catalog changes later. Every
+change of status goes through `cases.services` and leaves one `CaseEvent` (who, when, from → to,
+the delegated power used, a note); events are never changed or deleted.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from onewindow.catalog.models import Power
+
+
+class CaseStatus(models.TextChoices):
+    RECEIVED = "received", _("Receiving")  # intake under way at a window (收件)
+    PRE_REVIEW = "pre_review", _("Online pre-review")  # submitted online, front desk to check
+    NOTICE_GIVEN = "notice_given", _("Waiting for materials")  # one-time notice given
+    REFUSED = "refused", _("Not accepted")  # 不予受理
+    ACCEPTED = "accepted", _("Accepted")  # 受理: on its way to the back office
+    IN_REVIEW = "in_review", _("Under review")  # 审查
+    CORRECTION = "correction", _("Correction needed")  # 补齐补正: the clock is paused
+    SPECIAL = "special", _("Special procedure")  # 特别程序: the clock is paused
+    APPROVED = "approved", _("Approved")  # 准予: the result is being produced
+    DENIED = "denied", _("Denied")  # 不予: the decision letter is being produced
+    RESULT_READY = "result_ready", _("Ready for collection")  # 制证完成, waiting for delivery
+    CLOSED = "closed", _("Completed")  # 已办结
+    WITHDRAWN = "withdrawn", _("Withdrawn")  # 撤回, or the correction never came
+
+
+# The allowed changes of status (from → to). `services` refuses anything else.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    CaseStatus.RECEIVED: frozenset(
+        {CaseStatus.NOTICE_GIVEN, CaseStatus.REFUSED, CaseStatus.ACCEPTED, CaseStatus.WITHDRAWN}
+    ),
+    CaseStatus.PRE_REVIEW: frozenset(
+        {CaseStatus.NOTICE_GIVEN, CaseStatus.REFUSED, CaseStatus.ACCEPTED, CaseStatus.WITHDRAWN}
+    ),
+    CaseStatus.NOTICE_GIVEN: frozenset(
+        {CaseStatus.RECEIVED, CaseStatus.PRE_REVIEW, CaseStatus.ACCEPTED, CaseStatus.WITHDRAWN}
+    ),
+    CaseStatus.ACCEPTED: frozenset({CaseStatus.IN_REVIEW}),
+    CaseStatus.IN_REVIEW: frozenset(
+        {CaseStatus.CORRECTION, CaseStatus.SPECIAL, CaseStatus.APPROVED, CaseStatus.DENIED}
+    ),
+    CaseStatus.CORRECTION: frozenset({CaseStatus.IN_REVIEW, CaseStatus.WITHDRAWN}),
+    CaseStatus.SPECIAL: frozenset({CaseStatus.IN_REVIEW}),
+    CaseStatus.APPROVED: frozenset({CaseStatus.RESULT_READY}),
+    CaseStatus.DENIED: frozenset({CaseStatus.RESULT_READY}),
+    CaseStatus.RESULT_READY: frozenset({CaseStatus.CLOSED}),
+    CaseStatus.CLOSED: frozenset(),
+    CaseStatus.REFUSED: frozenset(),
+    CaseStatus.WITHDRAWN: frozenset(),
+}
+# Before acceptance the application is not yet a case of the back office.
+INTAKE_STATUSES = frozenset({CaseStatus.RECEIVED, CaseStatus.PRE_REVIEW, CaseStatus.NOTICE_GIVEN})
+FINAL_STATUSES = frozenset({CaseStatus.CLOSED, CaseStatus.REFUSED, CaseStatus.WITHDRAWN})
+
+
+class Channel(models.TextChoices):
+    WINDOW = "window", _("At a window")
+    ONLINE = "online", _("Online")
+
+
+class ApplicantKind(models.TextChoices):
+    PERSON = "person", _("Natural person")
+    ORGANISATION = "organisation", _("Legal person or organisation")
+
+
+class IdType(models.TextChoices):
+    RESIDENT_ID = "resident_id", _("Resident identity card")
+    PASSPORT = "passport", _("Passport")
+    HK_MACAO_TAIWAN = "hmt_permit", _("Hong Kong, Macao or Taiwan permit")
+    OTHER = "other", _("Other")
+
+
+class ResultCode(models.TextChoices):
+    """办结结果 as the provincial exchange formats carry it (DOMAIN-RULES §3)."""
+
+    CERTIFICATE = "0", _("Completed with a certificate")
+    RETURNED = "1", _("Returned")
+    VOIDED = "2", _("Voided")
+    DELETED = "3", _("Deleted")
+    CORRECTION_NOT_SUPPLIED = "5", _("Correction never supplied")
+    APPROVED = "6", _("Approved")
+    DENIED = "7", _("Denied")
+
+
+class CaseCounter(models.Model):
+    """The last case number of a day; its row lock serialises numbering."""
+
+    day = models.DateField(unique=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last_number}"
+
+
+class Case(models.Model):
+    number = models.CharField(_("Case number"), max_length=20, unique=True)
+    tracking_code = models.CharField(
+        _("Tracking code"),
+        max_length=8,
+        help_text=_("Printed on the receipt; with the case number it opens the public tracking."),
+    )
+    hall = models.ForeignKey(
+        "halls.Hall", verbose_name=_("Hall"), on_delete=models.PROTECT, related_name="cases"
+    )
+    item = models.ForeignKey(
+        "catalog.ServiceItem", verbose_name=_("Item"), on_delete=models.PROTECT, related_name="+"
+    )
+    item_version = models.ForeignKey(
+        "catalog.ItemVersion",
+        verbose_name=_("Item version"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    department = models.ForeignKey(
+        "catalog.Department",
+        verbose_name=_("Department"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    scenario_code = models.CharField(_("Scenario code"), max_length=30, blank=True)
+    scenario_name = models.CharField(_("Scenario"), max_length=200, blank=True)
+    channel = models.CharField(_("Channel"), max_length=10, choices=Channel.choices)
+    ticket = models.ForeignKey(
+        "tickets.Ticket",
+        verbose_name=_("Ticket"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+    )
+    status = models.CharField(
+        _("Status"), max_length=20, choices=CaseStatus.choices, default=CaseStatus.RECEIVED
+    )
+
+    # Applicant (申请人) and agent (代理人).
+    applicant_kind = models.CharField(
+        _("Applicant type"), max_length=12, choices=ApplicantKind.choices
+    )
+    applicant_name = models.CharField(_("Applicant"), max_length=200)
+    id_type = models.CharField(_("ID type"), max_length=12, choices=IdType.choices, blank=True)
+    id_number = models.CharField(_("ID number"), max_length=30, blank=True)
+    credit_code = models.CharField(_("Unified social credit code"), max_length=18, blank=True)
+    legal_representative = models.CharField(_("Legal representative"), max_length=50, blank=True)
+    phone = models.CharField(_("Mobile number"), max_length=20)
+    address = models.CharField(_("Address"), max_length=200, blank=True)
+    agent_name = models.CharField(_("Agent"), max_length=50, blank=True)
+    agent_id_number = models.CharField(_("Agent's ID number"), max_length=30, blank=True)
+    agent_phone = models.CharField(_("Agent's mobile number"), max_length=20, blank=True)
+
+    # The clock (working days; the item's limits as pinned by the version).
+    promised_limit_days = models.PositiveSmallIntegerField(_("Promised limit (working days)"))
+    statutory_limit_days = models.PositiveSmallIntegerField(
+        _("Statutory limit (working days)"), null=True, blank=True
+    )
+    correction_restarts = models.BooleanField(_("A correction restarts the clock"), default=False)
+    received_at = models.DateTimeField(_("Received at"))
+    notice_given_at = models.DateTimeField(_("One-time notice given at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("Accepted at"), null=True, blank=True)
+    accepted_on = models.DateField(_("Accepted on"), null=True, blank=True)
+    deemed_accepted = models.BooleanField(
+        _("Accepted by law"),
+        default=False,
+        help_text=_("No one-time notice within 5 working days: accepted on the day of receipt."),
+    )
+    decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("Completed at"), null=True, blank=True)
+    result_code = models.CharField(
+        _("Result"), max_length=2, choices=ResultCode.choices, blank=True
+    )
+    visits = models.PositiveSmallIntegerField(_("Visits"), default=0)
+
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Received by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Reviewer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("Case")
+        verbose_name_plural = _("Cases")
+        ordering = ["-received_at"]
+        permissions: ClassVar = [
+            ("receive_case", _("Receive applications at a comprehensive window")),
+            ("review_case", _("Review and decide cases of one's own department")),
+            ("deliver_case", _("Produce and deliver results")),
+        ]
+        indexes = [
+            models.Index(fields=["department", "status"], name="cases_department_status_idx"),
+            models.Index(fields=["hall", "status"], name="cases_hall_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(applicant_kind=ApplicantKind.PERSON) | ~Q(id_number=""),
+                name="cases_person_has_id",
+            ),
+            models.CheckConstraint(
+                condition=~Q(applicant_kind=ApplicantKind.ORGANISATION) | ~Q(credit_code=""),
+                name="cases_organisation_has_credit_code",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
+    def may_become(self, status: str) -> bool:
+        return status in TRANSITIONS.get(self.status, frozenset())
+
+
+class MaterialState(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    MISSING = "missing", _("Missing")
+    WRONG = "wrong", _("Needs correcting")
+    DEFERRED = "deferred", _("Promised later (容缺)")
+    NOT_NEEDED = "not_needed", _("Not needed")
+
+
+class CaseMaterial(models.Model):
+    """One material of the case's scenario as the front desk checked it."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("Case"), on_delete=models.CASCADE, related_name="materials"
+    )
+    code = models.CharField(_("Material code"), max_length=30)
+    name = models.CharField(_("Material name"), max_length=300)
+    required = models.BooleanField(_("Required"), default=True)
+    may_defer = models.BooleanField(_("May be supplied later"), default=False)
+    originals_needed = models.PositiveSmallIntegerField(_("Originals"), default=0)
+    copies_needed = models.PositiveSmallIntegerField(_("Copies"), default=0)
+    state = models.CharField(
+        _("State"), max_length=12, choices=MaterialState.choices, default=MaterialState.MISSING
+    )
+    paper = models.BooleanField(_("Paper received"), default=False)
+    electronic = models.BooleanField(_("Electronic received"), default=False)
+    copies = models.PositiveSmallIntegerField(_("Copies received"), default=0)
+    original_verified = models.BooleanField(_("Original verified"), default=False)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Verified by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    deferred_until = models.DateField(_("To be supplied by"), null=True, blank=True)
+    reason = models.CharField(_("What is missing or wrong"), max_length=300, blank=True)
+    sort_order = models.PositiveIntegerField(_("Order"), default=0)
+
+    class Meta:
+        verbose_name = _("Case material")
+        verbose_name_plural = _("Case materials")
+        ordering = ["case", "sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "code"], name="cases_material_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_satisfied(self) -> bool:
+        """Nothing stops acceptance on account of this material."""
+        if self.state in (MaterialState.RECEIVED, MaterialState.NOT_NEEDED):
+            return True
+        if self.state == MaterialState.DEFERRED:
+            return self.may_defer
+        return not self.required
+
+
+class PauseKind(models.TextChoices):
+    CORRECTION = "correction", _("Correction")
+    SPECIAL = "special", _("Special procedure")
+
+
+class CasePause(models.Model):
+    """A stretch of time that does not count toward the limit (Art. 45, corrections)."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("Case"), on_delete=models.CASCADE, related_name="pauses"
+    )
+    kind = models.CharField(_("Kind"), max_length=12, choices=PauseKind.choices)
+    procedure = models.CharField(_("Procedure"), max_length=50, blank=True)
+    reason = models.CharField(_("Reason"), max_length=300)
+    started_on = models.DateField(_("Started on"))
+    ended_on = models.DateField(_("Ended on"), null=True, blank=True)
+    restart = models.BooleanField(_("Restarts the clock"), default=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Approved by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("Pause")
+        verbose_name_plural = _("Pauses")
+        ordering = ["case", "started_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(ended_on__isnull=True),
+                name="cases_one_open_pause",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.started_on}"
+
+
+class NoticeKind(models.TextChoices):
+    ONE_TIME = "one_time", _("One-time notice")  # 一次性告知书
+    REFUSAL = "refusal", _("Notice of non-acceptance")  # 不予受理通知书
+    ACCEPTANCE = "acceptance", _("Notice of acceptance")  # 受理通知书
+
+
+class CaseNotice(models.Model):
+    """A written notice as it was issued: its content is frozen at issue time."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("Case"), on_delete=models.CASCADE, related_name="notices"
+    )
+    kind = models.CharField(_("Kind"), max_length=12, choices=NoticeKind.choices)
+    number = models.CharField(_("Notice number"), max_length=40, unique=True)
+    issued_at = models.DateTimeField(_("Issued at"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    content = models.JSONField(_("Content"), default=dict)
+
+    class Meta:
+        verbose_name = _("Notice")
+        verbose_name_plural = _("Notices")
+        ordering = ["case", "issued_at", "id"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class CaseEvent(models.Model):
+    """One step of a case; written once by `cases.services`, never changed."""
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("Case"), on_delete=models.CASCADE, related_name="events"
+    )
+    action = models.CharField(_("Action"), max_length=40)
+    from_status = models.CharField(_("From"), max_length=20, blank=True)
+    to_status = models.CharField(_("To"), max_length=20, blank=True)
+    at = models.DateTimeField(_("Time"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    power = models.CharField(_("Power used"), max_length=20, choices=Power.choices, blank=True)
+    note = models.TextField(_("Note"), blank=True)
+    data = models.JSONField(_("Details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("Case event")
+        verbose_name_plural = _("Case events")
+        ordering = ["case", "at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action}"
+
+
+def case_day(value: datetime.datetime) -> datetime.date:
+    """The local (hall time zone) date of a moment."""
+    from django.utils import timezone
+
+    return timezone.localtime(value).date()

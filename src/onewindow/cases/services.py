@@ -1,0 +1,648 @@
+"""Every change to a case: one transaction, the case row locked, one `CaseEvent` written.
+
+Intake at a comprehensive window follows 行政许可法 Art. 32: the clerk checks the materials of
+the applicant's scenario against the review points and then either tells the applicant, once and
+in writing, everything that is missing (one-time notice), refuses with the reason and where to go
+instead, or accepts with a case number, a promised date and a tracking code. Each action needs
+the delegated power it stands for (DOMAIN-RULES §1); without it the action is refused with the
+place the applicant must go to, and the power used is recorded on the event.
+"""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from onewindow.cases import clock
+from onewindow.cases.models import (
+    ApplicantKind,
+    Case,
+    CaseCounter,
+    CaseEvent,
+    CaseMaterial,
+    CaseNotice,
+    CaseStatus,
+    Channel,
+    IdType,
+    MaterialState,
+    NoticeKind,
+)
+from onewindow.catalog.models import Delegation, ItemVersion, Power, ServiceItem
+from onewindow.core import validators
+from onewindow.core.calendar import WorkingCalendar
+from onewindow.tickets import sms
+
+
+class CaseError(Exception):
+    """A case action that cannot be done; `message` is for the clerk, `field` names the input."""
+
+    def __init__(self, message: str, *, code: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.field = field
+
+
+POWER_ACTIONS = {
+    Power.RECEIVE: gettext_lazy("receive applications"),
+    Power.VERIFY_ORIGINAL: gettext_lazy("verify originals"),
+    Power.ONE_TIME_NOTICE: gettext_lazy("issue the one-time notice"),
+    Power.ACCOUNT_USE: gettext_lazy("use the department's system account"),
+    Power.DELIVER_RESULT: gettext_lazy("deliver results"),
+}
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+def _local_day(moment: datetime.datetime) -> datetime.date:
+    return timezone.localtime(moment).date()
+
+
+# --- delegation ---------------------------------------------------------------------------------
+
+
+def delegated_powers(item: ServiceItem, day: datetime.date) -> set[str]:
+    """The powers the comprehensive windows hold for this item on `day` (signed, valid)."""
+    return set(
+        Delegation.objects.effective_on(day).filter(item=item).values_list("power", flat=True)
+    )
+
+
+def where_to_go(item: ServiceItem) -> str:
+    """Where an applicant goes for what the comprehensive window may not do for this item."""
+    department = item.department
+    place = department.window_location or _("the department's own window")
+    return _("%(department)s, %(place)s") % {"department": department.name, "place": place}
+
+
+def require_power(item: ServiceItem, power: str, day: datetime.date) -> None:
+    """Raise CaseError unless the department delegated `power` for this item on `day`."""
+    if power in delegated_powers(item, day):
+        return
+    raise CaseError(
+        _(
+            "%(department)s has not authorised the comprehensive window to %(action)s for this "
+            "item. Please send the applicant to %(place)s."
+        )
+        % {
+            "department": item.department.name,
+            "action": POWER_ACTIONS[Power(power)],
+            "place": where_to_go(item),
+        },
+        code="not_delegated",
+    )
+
+
+# --- applicant -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """Who applies, as entered at the window or online (validated by `clean_applicant`)."""
+
+    kind: str
+    name: str
+    phone: str
+    id_type: str = IdType.RESIDENT_ID
+    id_number: str = ""
+    credit_code: str = ""
+    legal_representative: str = ""
+    address: str = ""
+    agent_name: str = ""
+    agent_id_number: str = ""
+    agent_phone: str = ""
+
+
+def _validated(check: Callable[[str], None], value: str, field: str) -> None:
+    try:
+        check(value)
+    except Exception as exc:  # django ValidationError: its message is already translated
+        messages = getattr(exc, "messages", None) or [str(exc)]
+        raise CaseError(str(messages[0]), code="invalid", field=field) from None
+
+
+def clean_applicant(data: Applicant) -> Applicant:
+    """Normalise and check the applicant's data; CaseError names the first bad field."""
+    name = data.name.strip()
+    if not name:
+        raise CaseError(_("The applicant's name is required."), code="required", field="name")
+    if data.kind not in ApplicantKind.values:
+        raise CaseError(_("Choose the applicant type."), code="invalid", field="kind")
+    phone = validators.normalize_mobile(data.phone)
+    _validated(validators.validate_mobile, phone, "phone")
+    id_number, credit_code = "", ""
+    id_type = data.id_type or IdType.RESIDENT_ID
+    if data.kind == ApplicantKind.PERSON:
+        if id_type not in IdType.values:
+            raise CaseError(_("Choose the ID type."), code="invalid", field="id_type")
+        if id_type == IdType.RESIDENT_ID:
+            id_number = validators.normalize_id_number(data.id_number)
+            _validated(validators.validate_id_number, id_number, "id_number")
+        else:
+            id_number = data.id_number.strip().upper()
+            if not id_number:
+                raise CaseError(_("The ID number is required."), code="required", field="id_number")
+    else:
+        id_type = ""
+        credit_code = validators.normalize_credit_code(data.credit_code)
+        _validated(validators.validate_credit_code, credit_code, "credit_code")
+        if not data.legal_representative.strip():
+            raise CaseError(
+                _("The legal representative is required."),
+                code="required",
+                field="legal_representative",
+            )
+    agent_id, agent_phone = "", ""
+    if data.agent_name.strip():
+        agent_id = validators.normalize_id_number(data.agent_id_number)
+        _validated(validators.validate_id_number, agent_id, "agent_id_number")
+        if data.agent_phone.strip():
+            agent_phone = validators.normalize_mobile(data.agent_phone)
+            _validated(validators.validate_mobile, agent_phone, "agent_phone")
+    elif data.kind == ApplicantKind.ORGANISATION:
+        raise CaseError(
+            _("An organisation applies through an agent with a letter of authorisation."),
+            code="required",
+            field="agent_name",
+        )
+    return Applicant(
+        kind=data.kind,
+        name=name,
+        phone=phone,
+        id_type=id_type,
+        id_number=id_number,
+        credit_code=credit_code,
+        legal_representative=data.legal_representative.strip(),
+        address=data.address.strip(),
+        agent_name=data.agent_name.strip(),
+        agent_id_number=agent_id,
+        agent_phone=agent_phone,
+    )
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _next_case_number(day: datetime.date) -> str:
+    """The day's next case number, e.g. 2026112800001 (the counter row is locked until commit)."""
+    CaseCounter.objects.get_or_create(day=day)
+    updated = CaseCounter.objects.filter(day=day).update(last_number=F("last_number") + 1)
+    assert updated == 1
+    number = CaseCounter.objects.values_list("last_number", flat=True).get(day=day)
+    return f"{day:%Y%m%d}{number:05d}"
+
+
+def _lock(case: Case) -> Case:
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("item__department", "department", "hall")
+        .get(pk=case.pk)
+    )
+
+
+def _event(
+    case: Case,
+    action: str,
+    *,
+    actor: Any,
+    at: datetime.datetime,
+    from_status: str = "",
+    power: str = "",
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        action=action,
+        from_status=from_status,
+        to_status=case.status,
+        at=at,
+        actor=_user(actor),
+        power=power,
+        note=note,
+        data=data or {},
+    )
+
+
+def _move(case: Case, status: str) -> str:
+    """Check and set a change of status; returns the old one."""
+    if not case.may_become(status):
+        raise CaseError(
+            _("A case that is “%(now)s” cannot become “%(then)s”.")
+            % {"now": case.get_status_display(), "then": CaseStatus(status).label},
+            code="transition",
+        )
+    old, case.status = case.status, status
+    return old
+
+
+def _pinned_version(item: ServiceItem, actor: Any) -> ItemVersion:
+    version = item.versions.order_by("-number").first()
+    if version is None:  # items imported before versions existed: freeze the current content
+        from onewindow.catalog.services import record_item_version
+
+        version = record_item_version(item=item, actor=actor, note="pinned by a case")
+        assert version is not None
+    return version
+
+
+def _notify(phone: str, message: str) -> None:
+    transaction.on_commit(lambda: sms.send_sms(phone=phone, message=message))
+
+
+def _notice_number(case: Case, kind: str) -> str:
+    count = CaseNotice.objects.filter(case=case, kind=kind).count()
+    prefix = {"one_time": "GZ", "refusal": "BSL", "acceptance": "SL"}[kind]
+    return f"{prefix}{case.number}-{count + 1}"
+
+
+# --- intake -------------------------------------------------------------------------------------
+
+
+def start_intake(
+    *,
+    hall: Any,
+    item: ServiceItem,
+    scenario_code: str,
+    applicant: Applicant,
+    actor: Any,
+    channel: str = Channel.WINDOW,
+    ticket: Any = None,
+    now: datetime.datetime | None = None,
+) -> Case:
+    """Open a case for an application received at a window (or submitted online).
+
+    The item must be in the one-window list and its department must have delegated the power
+    to receive it; the case pins the item's current version and lists that scenario's materials.
+    """
+    now = now or timezone.now()
+    day = _local_day(now)
+    if not item.one_window or item.confidential:
+        raise CaseError(
+            _(
+                "This item is not handled at the comprehensive windows. Please send the applicant "
+                "to %(place)s."
+            )
+            % {"place": where_to_go(item)},
+            code="not_one_window",
+            field="item",
+        )
+    require_power(item, Power.RECEIVE, day)
+    applicant = clean_applicant(applicant)
+    version = _pinned_version(item, actor)
+    scenarios = version.snapshot.get("scenarios", [])
+    scenario = next((s for s in scenarios if s.get("code") == scenario_code), None)
+    if scenario is None:
+        raise CaseError(_("Choose the applicant's scenario."), code="scenario", field="scenario")
+    limit = scenario.get("promised_limit_days") or item.promised_limit_days or 0
+    with transaction.atomic():
+        case = Case(
+            number=_next_case_number(day),
+            tracking_code=f"{secrets.randbelow(10**6):06d}",
+            hall=hall,
+            item=item,
+            item_version=version,
+            department_id=item.department_id,
+            scenario_code=scenario_code,
+            scenario_name=scenario.get("name", ""),
+            channel=channel,
+            ticket=ticket,
+            status=CaseStatus.RECEIVED if channel == Channel.WINDOW else CaseStatus.PRE_REVIEW,
+            applicant_kind=applicant.kind,
+            applicant_name=applicant.name,
+            id_type=applicant.id_type,
+            id_number=applicant.id_number,
+            credit_code=applicant.credit_code,
+            legal_representative=applicant.legal_representative,
+            phone=applicant.phone,
+            address=applicant.address,
+            agent_name=applicant.agent_name,
+            agent_id_number=applicant.agent_id_number,
+            agent_phone=applicant.agent_phone,
+            promised_limit_days=limit,
+            statutory_limit_days=item.statutory_limit_days,
+            correction_restarts=item.correction_clock == "restart",
+            received_at=now,
+            visits=1 if channel == Channel.WINDOW else 0,
+            received_by=_user(actor),
+        )
+        case.save()
+        CaseMaterial.objects.bulk_create(
+            [
+                CaseMaterial(
+                    case=case,
+                    code=m.get("code", ""),
+                    name=m.get("name", ""),
+                    required=bool(m.get("required", True)),
+                    may_defer=bool(m.get("may_defer", False)),
+                    originals_needed=int(m.get("originals") or 0),
+                    copies_needed=int(m.get("copies") or 0),
+                    sort_order=i,
+                )
+                for i, m in enumerate(scenario.get("materials", []))
+            ]
+        )
+        _event(
+            case,
+            "case.received",
+            actor=actor,
+            at=now,
+            power=Power.RECEIVE,
+            data={"item_version": version.number, "channel": channel},
+        )
+    return case
+
+
+@dataclass(frozen=True)
+class MaterialCheck:
+    """What the clerk found for one material."""
+
+    state: str
+    paper: bool = False
+    electronic: bool = False
+    copies: int = 0
+    original_verified: bool = False
+    deferred_until: datetime.date | None = None
+    reason: str = ""
+
+
+def check_material(
+    *,
+    case: Case,
+    code: str,
+    check: MaterialCheck,
+    actor: Any,
+    now: datetime.datetime | None = None,
+) -> CaseMaterial:
+    """Record the check of one material; verifying an original needs 原件核验权."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _lock(case)
+        if case.status not in (CaseStatus.RECEIVED, CaseStatus.PRE_REVIEW):
+            raise CaseError(
+                _("Materials can only be checked while the application is being received."),
+                code="transition",
+            )
+        material = CaseMaterial.objects.select_for_update().filter(case=case, code=code).first()
+        if material is None:
+            raise CaseError(_("No such material in this case."), code="not_found", field="code")
+        if check.state not in MaterialState.values:
+            raise CaseError(_("Choose what was found."), code="invalid", field="state")
+        power = ""
+        if check.original_verified and not material.original_verified:
+            require_power(case.item, Power.VERIFY_ORIGINAL, _local_day(now))
+            power = Power.VERIFY_ORIGINAL
+        reason = check.reason.strip()[:300]
+        if check.state in (MaterialState.MISSING, MaterialState.WRONG) and not reason:
+            if check.state == MaterialState.WRONG:
+                raise CaseError(
+                    _("Say what has to be corrected."), code="reason_required", field="reason"
+                )
+            reason = _("Not provided.")
+        if check.state == MaterialState.DEFERRED:
+            if not material.may_defer:
+                raise CaseError(
+                    _("This material may not be supplied later."), code="no_defer", field="state"
+                )
+            if check.deferred_until is None or check.deferred_until < _local_day(now):
+                raise CaseError(
+                    _("Give the date by which it will be supplied."),
+                    code="required",
+                    field="deferred_until",
+                )
+        if check.state == MaterialState.NOT_NEEDED and material.required:
+            raise CaseError(
+                _("A required material cannot be marked as not needed."),
+                code="required",
+                field="state",
+            )
+        before = material.state
+        material.state = check.state
+        material.paper = check.paper
+        material.electronic = check.electronic
+        material.copies = max(0, check.copies)
+        material.original_verified = check.original_verified
+        material.verified_by = _user(actor) if check.original_verified else None
+        material.deferred_until = (
+            check.deferred_until if check.state == MaterialState.DEFERRED else None
+        )
+        material.reason = reason if check.state != MaterialState.RECEIVED else ""
+        material.save()
+        _event(
+            case,
+            "case.material.checked",
+            actor=actor,
+            at=now,
+            from_status=case.status,
+            power=power,
+            data={"material": material.code, "from": before, "to": material.state},
+        )
+    return material
+
+
+def give_one_time_notice(
+    *, case: Case, actor: Any, note: str = "", now: datetime.datetime | None = None
+) -> CaseNotice:
+    """一次性告知: everything missing or wrong, numbered, in one notice (needs 一次性告知权)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _lock(case)
+        require_power(case.item, Power.ONE_TIME_NOTICE, _local_day(now))
+        lacking = [m for m in case.materials.all() if not m.is_satisfied]
+        if not lacking:
+            raise CaseError(
+                _("Nothing is missing: accept the application instead."), code="complete"
+            )
+        calendar = WorkingCalendar()
+        received_on = _local_day(case.received_at)
+        deadline = clock.notice_deadline(received_on, calendar=calendar)
+        if _local_day(now) > deadline:
+            raise CaseError(
+                _(
+                    "The 5 working days for a one-time notice ended on %(date)s: by law the "
+                    "application counts as accepted on the day it was received. Accept it."
+                )
+                % {"date": deadline.isoformat()},
+                code="notice_late",
+            )
+        old = _move(case, CaseStatus.NOTICE_GIVEN)
+        case.notice_given_at = now
+        case.save(update_fields=["status", "notice_given_at"])
+        notice = CaseNotice.objects.create(
+            case=case,
+            kind=NoticeKind.ONE_TIME,
+            number=_notice_number(case, NoticeKind.ONE_TIME),
+            issued_at=now,
+            issued_by=_user(actor),
+            content={
+                "items": [
+                    {
+                        "n": i,
+                        "material": m.name,
+                        "state": m.state,
+                        "reason": m.reason or str(MaterialState(m.state).label),
+                    }
+                    for i, m in enumerate(lacking, start=1)
+                ],
+                "note": note.strip()[:500],
+                "item": case.item.name,
+                "scenario": case.scenario_name,
+            },
+        )
+        _event(
+            case,
+            "case.notice.given",
+            actor=actor,
+            at=now,
+            from_status=old,
+            power=Power.ONE_TIME_NOTICE,
+            data={"notice": notice.number, "materials": [m.code for m in lacking]},
+        )
+        _notify(
+            case.phone,
+            _("Your application %(number)s needs %(n)s more material(s); see the notice.")
+            % {"number": case.number, "n": len(lacking)},
+        )
+    return notice
+
+
+def resume_intake(*, case: Case, actor: Any, now: datetime.datetime | None = None) -> Case:
+    """The applicant is back with the materials: receiving continues (one more visit)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _lock(case)
+        require_power(case.item, Power.RECEIVE, _local_day(now))
+        target = CaseStatus.RECEIVED if case.channel == Channel.WINDOW else CaseStatus.PRE_REVIEW
+        old = _move(case, target)
+        fields = ["status"]
+        if case.channel == Channel.WINDOW:
+            case.visits += 1
+            fields.append("visits")
+        case.save(update_fields=fields)
+        _event(case, "case.resumed", actor=actor, at=now, from_status=old, power=Power.RECEIVE)
+    return case
+
+
+def refuse_case(
+    *,
+    case: Case,
+    actor: Any,
+    reason: str,
+    go_to: str = "",
+    now: datetime.datetime | None = None,
+) -> CaseNotice:
+    """不予受理: in writing, with the reason and (outside this authority) where to apply."""
+    now = now or timezone.now()
+    reason = reason.strip()
+    if not reason:
+        raise CaseError(
+            _("Give the reason for not accepting."), code="reason_required", field="reason"
+        )
+    with transaction.atomic():
+        case = _lock(case)
+        require_power(case.item, Power.RECEIVE, _local_day(now))
+        old = _move(case, CaseStatus.REFUSED)
+        case.closed_at = now
+        case.result_code = "1"  # 退回办结
+        case.save(update_fields=["status", "closed_at", "result_code"])
+        notice = CaseNotice.objects.create(
+            case=case,
+            kind=NoticeKind.REFUSAL,
+            number=_notice_number(case, NoticeKind.REFUSAL),
+            issued_at=now,
+            issued_by=_user(actor),
+            content={"reason": reason[:1000], "go_to": go_to.strip()[:300], "item": case.item.name},
+        )
+        _event(
+            case,
+            "case.refused",
+            actor=actor,
+            at=now,
+            from_status=old,
+            power=Power.RECEIVE,
+            note=reason[:1000],
+        )
+    return notice
+
+
+def accept_case(*, case: Case, actor: Any, now: datetime.datetime | None = None) -> CaseNotice:
+    """受理: every material received (or promised under 容缺), a promised date, a receipt."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _lock(case)
+        day = _local_day(now)
+        require_power(case.item, Power.RECEIVE, day)
+        if not case.may_become(CaseStatus.ACCEPTED):
+            _move(case, CaseStatus.ACCEPTED)  # raises with the reason
+        lacking = [m for m in case.materials.all() if not m.is_satisfied]
+        if lacking:
+            raise CaseError(
+                _("Still missing: %(names)s. Give a one-time notice instead.")
+                % {"names": "、".join(m.name for m in lacking)},
+                code="incomplete",
+            )
+        old = _move(case, CaseStatus.ACCEPTED)
+        calendar = WorkingCalendar()
+        received_on = _local_day(case.received_at)
+        late = case.notice_given_at is None and day > clock.notice_deadline(
+            received_on, calendar=calendar
+        )
+        case.deemed_accepted = late
+        case.accepted_at = now
+        case.accepted_on = received_on if late else day
+        case.save(update_fields=["status", "accepted_at", "accepted_on", "deemed_accepted"])
+        due = clock.due_date(
+            started_on=case.accepted_on,
+            limit_days=case.promised_limit_days,
+            pauses=[],
+            calendar=calendar,
+        )
+        notice = CaseNotice.objects.create(
+            case=case,
+            kind=NoticeKind.ACCEPTANCE,
+            number=_notice_number(case, NoticeKind.ACCEPTANCE),
+            issued_at=now,
+            issued_by=_user(actor),
+            content={
+                "item": case.item.name,
+                "scenario": case.scenario_name,
+                "accepted_on": case.accepted_on.isoformat(),
+                "promised_limit_days": case.promised_limit_days,
+                "due_on": due.isoformat() if due else None,
+                "tracking_code": case.tracking_code,
+                "materials": [
+                    {"material": m.name, "state": m.state, "copies": m.copies}
+                    for m in case.materials.all()
+                ],
+            },
+        )
+        _event(
+            case,
+            "case.accepted",
+            actor=actor,
+            at=now,
+            from_status=old,
+            power=Power.RECEIVE,
+            data={"due_on": due.isoformat() if due else None, "deemed": late},
+        )
+        _notify(
+            case.phone,
+            _("Application %(number)s is accepted; it is due by %(date)s. Tracking code %(code)s.")
+            % {
+                "number": case.number,
+                "date": due.isoformat() if due else "",
+                "code": case.tracking_code,
+            },
+        )
+    return notice
