@@ -30,11 +30,14 @@ from onewindow.cases.models import (
     CaseEvent,
     CaseMaterial,
     CaseNotice,
+    CasePause,
     CaseStatus,
     Channel,
     IdType,
     MaterialState,
     NoticeKind,
+    PauseKind,
+    ResultCode,
 )
 from onewindow.catalog.models import Delegation, ItemVersion, Power, ServiceItem
 from onewindow.core import validators
@@ -300,13 +303,15 @@ def start_intake(
         )
     require_power(item, Power.RECEIVE, day)
     applicant = clean_applicant(applicant)
-    version = _pinned_version(item, actor)
-    scenarios = version.snapshot.get("scenarios", [])
-    scenario = next((s for s in scenarios if s.get("code") == scenario_code), None)
-    if scenario is None:
-        raise CaseError(_("Choose the applicant's scenario."), code="scenario", field="scenario")
-    limit = scenario.get("promised_limit_days") or item.promised_limit_days or 0
     with transaction.atomic():
+        version = _pinned_version(item, actor)
+        scenarios = version.snapshot.get("scenarios", [])
+        scenario = next((s for s in scenarios if s.get("code") == scenario_code), None)
+        if scenario is None:
+            raise CaseError(
+                _("Choose the applicant's scenario."), code="scenario", field="scenario"
+            )
+        limit = scenario.get("promised_limit_days") or item.promised_limit_days or 0
         case = Case(
             number=_next_case_number(day),
             tracking_code=f"{secrets.randbelow(10**6):06d}",
@@ -646,3 +651,218 @@ def accept_case(*, case: Case, actor: Any, now: datetime.datetime | None = None)
             },
         )
     return notice
+
+
+# --- back office ---------------------------------------------------------------------------------
+
+
+def _check_reviewer(case: Case, actor: Any) -> None:
+    """Only a reviewer of the case's own department may act on it in the back office."""
+    department_id = getattr(actor, "department_id", None)
+    if department_id is None or department_id != case.department_id:
+        raise CaseError(
+            _("Only reviewers of %(department)s may handle this case.")
+            % {"department": case.department.name},
+            code="other_department",
+        )
+
+
+def _open_pause(case: Case) -> CasePause | None:
+    return CasePause.objects.filter(case=case, ended_on__isnull=True).first()
+
+
+def claim_case(*, case: Case, actor: Any, now: datetime.datetime | None = None) -> Case:
+    """A reviewer of the department takes an accepted case into review (电子材料即时流转)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _lock(case)
+        _check_reviewer(case, actor)
+        old = _move(case, CaseStatus.IN_REVIEW)
+        case.reviewer = _user(actor)
+        case.save(update_fields=["status", "reviewer"])
+        _event(case, "case.claimed", actor=actor, at=now, from_status=old)
+    return case
+
+
+def request_correction(
+    *, case: Case, actor: Any, items: list[str], now: datetime.datetime | None = None
+) -> CasePause:
+    """补齐补正: the list goes back through the front desk; the clock stops until supplemented."""
+    now = now or timezone.now()
+    items = [i.strip()[:300] for i in items if i and i.strip()]
+    if not items:
+        raise CaseError(
+            _("List what the applicant has to supplement."), code="required", field="items"
+        )
+    with transaction.atomic():
+        case = _lock(case)
+        _check_reviewer(case, actor)
+        old = _move(case, CaseStatus.CORRECTION)
+        case.save(update_fields=["status"])
+        pause = CasePause.objects.create(
+            case=case,
+            kind=PauseKind.CORRECTION,
+            reason="；".join(items)[:300],
+            started_on=_local_day(now),
+            restart=case.correction_restarts,
+            approved_by=_user(actor),
+        )
+        _event(
+            case,
+            "case.correction.requested",
+            actor=actor,
+            at=now,
+            from_status=old,
+            data={"items": items},
+        )
+        _notify(
+            case.phone,
+            _("Application %(number)s needs correction: %(items)s")
+            % {"number": case.number, "items": "；".join(items)},
+        )
+    return pause
+
+
+def supplement(*, case: Case, actor: Any, now: datetime.datetime | None = None) -> Case:
+    """The applicant supplied the correction (at the front desk): review and the clock go on."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _lock(case)
+        if case.status != CaseStatus.CORRECTION:
+            _move(case, CaseStatus.IN_REVIEW)  # raises with the reason
+        require_power(case.item, Power.RECEIVE, _local_day(now))
+        old = _move(case, CaseStatus.IN_REVIEW)
+        fields = ["status"]
+        if case.channel == Channel.WINDOW:
+            case.visits += 1
+            fields.append("visits")
+        case.save(update_fields=fields)
+        pause = _open_pause(case)
+        if pause is not None:
+            pause.ended_on = max(_local_day(now), pause.started_on)
+            pause.save(update_fields=["ended_on"])
+        _event(case, "case.supplemented", actor=actor, at=now, from_status=old, power=Power.RECEIVE)
+    return case
+
+
+def start_special_procedure(
+    *,
+    case: Case,
+    actor: Any,
+    procedure: str,
+    reason: str,
+    approver: Any,
+    now: datetime.datetime | None = None,
+) -> CasePause:
+    """特别程序 (Art. 45: hearing, testing, expert review, site inspection …) stops the clock."""
+    now = now or timezone.now()
+    if not procedure.strip():
+        raise CaseError(_("Name the procedure."), code="required", field="procedure")
+    if not reason.strip():
+        raise CaseError(_("Give the reason."), code="reason_required", field="reason")
+    if _user(approver) is None:
+        raise CaseError(
+            _("A special procedure needs an approver."), code="required", field="approver"
+        )
+    with transaction.atomic():
+        case = _lock(case)
+        _check_reviewer(case, actor)
+        old = _move(case, CaseStatus.SPECIAL)
+        case.save(update_fields=["status"])
+        pause = CasePause.objects.create(
+            case=case,
+            kind=PauseKind.SPECIAL,
+            procedure=procedure.strip()[:50],
+            reason=reason.strip()[:300],
+            started_on=_local_day(now),
+            approved_by=approver,
+        )
+        _event(
+            case,
+            "case.special.started",
+            actor=actor,
+            at=now,
+            from_status=old,
+            note=reason.strip()[:1000],
+            data={"procedure": pause.procedure},
+        )
+    return pause
+
+
+def end_special_procedure(
+    *, case: Case, actor: Any, result: str = "", now: datetime.datetime | None = None
+) -> Case:
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _lock(case)
+        _check_reviewer(case, actor)
+        old = _move(case, CaseStatus.IN_REVIEW)
+        case.save(update_fields=["status"])
+        pause = _open_pause(case)
+        if pause is not None:
+            pause.ended_on = max(_local_day(now), pause.started_on)
+            pause.save(update_fields=["ended_on"])
+        _event(
+            case,
+            "case.special.ended",
+            actor=actor,
+            at=now,
+            from_status=old,
+            note=result.strip()[:1000],
+        )
+    return case
+
+
+def decide(
+    *,
+    case: Case,
+    actor: Any,
+    approve: bool,
+    opinion: str,
+    reasons: str = "",
+    now: datetime.datetime | None = None,
+) -> Case:
+    """准予 or 不予. A case is decided once: the row lock and the transition table make a second,
+    concurrent decision fail. A denial states its reasons and the right to 复议/诉讼 (Art. 38)."""
+    now = now or timezone.now()
+    opinion = opinion.strip()
+    if not opinion:
+        raise CaseError(_("Write the review opinion."), code="required", field="opinion")
+    if not approve and not reasons.strip():
+        raise CaseError(
+            _("A denial must state its reasons."), code="reason_required", field="reasons"
+        )
+    with transaction.atomic():
+        case = _lock(case)
+        _check_reviewer(case, actor)
+        target = CaseStatus.APPROVED if approve else CaseStatus.DENIED
+        if case.status in (
+            CaseStatus.APPROVED,
+            CaseStatus.DENIED,
+            CaseStatus.RESULT_READY,
+            CaseStatus.CLOSED,
+        ):
+            raise CaseError(_("This case has already been decided."), code="decided")
+        old = _move(case, target)
+        case.decided_at = now
+        case.result_code = ResultCode.APPROVED if approve else ResultCode.DENIED
+        case.save(update_fields=["status", "decided_at", "result_code"])
+        data: dict[str, Any] = {"opinion": opinion[:2000]}
+        if not approve:
+            data["reasons"] = reasons.strip()[:2000]
+            data["remedy"] = str(
+                _(
+                    "If you disagree, you may apply for administrative reconsideration within "
+                    "60 days or bring an administrative lawsuit within 6 months."
+                )
+            )
+        _event(
+            case,
+            "case.approved" if approve else "case.denied",
+            actor=actor,
+            at=now,
+            from_status=old,
+            note=opinion[:1000],
+            data=data,
+        )
+    return case

@@ -356,3 +356,11 @@ def test_an_accepted_case_cannot_be_refused_afterwards(setup: Setup, hall: Any, 
     assert error.value.code == "transition"
     case.refresh_from_db()
     assert case.status == CaseStatus.ACCEPTED
+
+
+def test_an_unknown_scenario_is_refused(setup: Setup, hall: Any, clerk: Any):
+    setup.scenario_code = "S99"
+    with pytest.raises(CaseError) as error:
+        start(setup, hall, clerk)
+    assert error.value.field == "scenario"
+    assert not Case.objects.exists()
