@@ -404,3 +404,89 @@ def case_day(value: datetime.datetime) -> datetime.date:
     from django.utils import timezone
 
     return timezone.localtime(value).date()
+
+
+class CaseResult(models.Model):
+    """The result document: a licence or certificate, an approval, or the decision letter."""
+
+    case = models.OneToOneField(
+        Case, verbose_name=_("Case"), on_delete=models.CASCADE, related_name="result"
+    )
+    name = models.CharField(_("Document name"), max_length=200)
+    number = models.CharField(_("Document number"), max_length=60, unique=True)
+    issuer = models.CharField(_("Issued by (authority)"), max_length=200)
+    valid_from = models.DateField(_("Valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("Valid until"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("Issued at"))
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Produced by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("Result document")
+        verbose_name_plural = _("Result documents")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_until__gte=models.F("valid_from")),
+                name="cases_result_validity_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class DeliveryMode(models.TextChoices):
+    WINDOW = "window", _("Collected at the window")
+    POST = "post", _("By post")
+    ELECTRONIC = "electronic", _("Electronically")
+
+
+class Delivery(models.Model):
+    """How the result reached the applicant (送达回证)."""
+
+    case = models.OneToOneField(
+        Case, verbose_name=_("Case"), on_delete=models.CASCADE, related_name="delivery"
+    )
+    mode = models.CharField(_("Delivery"), max_length=12, choices=DeliveryMode.choices)
+    recipient_name = models.CharField(_("Recipient"), max_length=50, blank=True)
+    recipient_id_number = models.CharField(_("Recipient's ID number"), max_length=30, blank=True)
+    post_tracking_number = models.CharField(_("Postal tracking number"), max_length=40, blank=True)
+    delivered_at = models.DateTimeField(_("Delivered at"))
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Delivered by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    late = models.BooleanField(
+        _("Later than 10 days after the decision"),
+        default=False,
+        help_text=_("行政许可法 Art. 44: the result is delivered within 10 days of the decision."),
+    )
+
+    class Meta:
+        verbose_name = _("Delivery")
+        verbose_name_plural = _("Deliveries")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(mode="post") | ~Q(post_tracking_number=""),
+                name="cases_post_has_tracking_number",
+            ),
+            models.CheckConstraint(
+                condition=~Q(mode="window") | ~Q(recipient_id_number=""),
+                name="cases_window_recipient_identified",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.get_mode_display()}"

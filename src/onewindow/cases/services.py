@@ -31,8 +31,11 @@ from onewindow.cases.models import (
     CaseMaterial,
     CaseNotice,
     CasePause,
+    CaseResult,
     CaseStatus,
     Channel,
+    Delivery,
+    DeliveryMode,
     IdType,
     MaterialState,
     NoticeKind,
@@ -866,3 +869,157 @@ def decide(
             data=data,
         )
     return case
+
+
+# --- result and delivery -------------------------------------------------------------------------
+
+DELIVERY_DAYS = 10  # 行政许可法 Art. 44
+
+
+def _check_hall_staff(case: Case, actor: Any) -> None:
+    if getattr(actor, "hall_id", None) != case.hall_id:
+        raise CaseError(
+            _("Only staff of %(hall)s may handle this case's result.") % {"hall": case.hall.name},
+            code="other_hall",
+        )
+
+
+def issue_result(
+    *,
+    case: Case,
+    actor: Any,
+    number: str,
+    name: str = "",
+    issuer: str = "",
+    valid_from: datetime.date | None = None,
+    valid_until: datetime.date | None = None,
+    now: datetime.datetime | None = None,
+) -> CaseResult:
+    """制证: the licence (approved) or the decision letter (denied) is ready for delivery."""
+    now = now or timezone.now()
+    number = number.strip()
+    if not number:
+        raise CaseError(_("Enter the document number."), code="required", field="number")
+    if valid_from and valid_until and valid_until < valid_from:
+        raise CaseError(
+            _("The end of validity is before its start."), code="invalid", field="valid_until"
+        )
+    with transaction.atomic():
+        case = _lock(case)
+        _check_hall_staff(case, actor)
+        if CaseResult.objects.filter(number=number).exists():
+            raise CaseError(
+                _("Document number %(number)s is already in use.") % {"number": number},
+                code="duplicate",
+                field="number",
+            )
+        approved = case.status == CaseStatus.APPROVED
+        old = _move(case, CaseStatus.RESULT_READY)
+        case.save(update_fields=["status"])
+        default_name = (
+            case.item.result_name or case.item.name
+            if approved
+            else _("Decision not to grant: %(item)s") % {"item": case.item.name}
+        )
+        result = CaseResult.objects.create(
+            case=case,
+            name=(name.strip() or default_name)[:200],
+            number=number[:60],
+            issuer=(issuer.strip() or case.item.implementing_body or case.department.name)[:200],
+            valid_from=valid_from if approved else None,
+            valid_until=valid_until if approved else None,
+            issued_at=now,
+            issued_by=_user(actor),
+        )
+        _event(
+            case,
+            "case.result.issued",
+            actor=actor,
+            at=now,
+            from_status=old,
+            data={"number": result.number, "name": result.name},
+        )
+        _notify(
+            case.phone,
+            _("The result of application %(number)s is ready.") % {"number": case.number},
+        )
+    return result
+
+
+def deliver_result(
+    *,
+    case: Case,
+    actor: Any,
+    mode: str,
+    recipient_name: str = "",
+    recipient_id_number: str = "",
+    post_tracking_number: str = "",
+    now: datetime.datetime | None = None,
+) -> Delivery:
+    """送达: at the window to the applicant or agent (ID checked), by post, or electronically.
+
+    Needs 结果送达权; closes the case with the national result code. Art. 44's 10 days from
+    the decision are checked and a late delivery is marked.
+    """
+    now = now or timezone.now()
+    if mode not in DeliveryMode.values:
+        raise CaseError(_("Choose how the result is delivered."), code="invalid", field="mode")
+    recipient_id = ""
+    if mode == DeliveryMode.WINDOW:
+        if not recipient_name.strip():
+            raise CaseError(
+                _("Enter who collects the result."), code="required", field="recipient_name"
+            )
+        recipient_id = validators.normalize_id_number(recipient_id_number)
+        _validated(validators.validate_id_number, recipient_id, "recipient_id_number")
+    if mode == DeliveryMode.POST and not post_tracking_number.strip():
+        raise CaseError(
+            _("Enter the postal tracking number."),
+            code="required",
+            field="post_tracking_number",
+        )
+    with transaction.atomic():
+        case = _lock(case)
+        _check_hall_staff(case, actor)
+        day = _local_day(now)
+        require_power(case.item, Power.DELIVER_RESULT, day)
+        if mode == DeliveryMode.WINDOW and recipient_id not in {
+            case.id_number,
+            case.agent_id_number,
+        }:
+            raise CaseError(
+                _("The result goes only to the applicant or the agent named in the application."),
+                code="wrong_recipient",
+                field="recipient_id_number",
+            )
+        old = _move(case, CaseStatus.CLOSED)
+        decided_on = _local_day(case.decided_at) if case.decided_at else day
+        deadline = WorkingCalendar().add_working_days(decided_on, DELIVERY_DAYS)
+        delivery = Delivery.objects.create(
+            case=case,
+            mode=mode,
+            recipient_name=recipient_name.strip()[:50],
+            recipient_id_number=recipient_id,
+            post_tracking_number=post_tracking_number.strip()[:40],
+            delivered_at=now,
+            delivered_by=_user(actor),
+            late=day > deadline,
+        )
+        case.closed_at = now
+        fields = ["status", "closed_at", "result_code"]
+        if case.result_code == ResultCode.APPROVED and case.item.result_type == "certificate":
+            case.result_code = ResultCode.CERTIFICATE  # 出证办结
+        if mode == DeliveryMode.WINDOW:  # collecting the result is a trip to the hall
+            case.visits += 1
+            fields.append("visits")
+        case.save(update_fields=fields)
+        _event(
+            case,
+            "case.delivered",
+            actor=actor,
+            at=now,
+            from_status=old,
+            power=Power.DELIVER_RESULT,
+            data={"mode": mode, "late": delivery.late, "deadline": deadline.isoformat()},
+        )
+    return delivery
