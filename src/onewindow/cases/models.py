@@ -490,3 +490,61 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.get_mode_display()}"
+
+
+class HandOver(models.Model):
+    """交接单: paper dossiers passed from the front desk to one department's back office."""
+
+    number = models.CharField(_("Hand-over number"), max_length=30, unique=True)
+    hall = models.ForeignKey(
+        "halls.Hall", verbose_name=_("Hall"), on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(
+        "catalog.Department",
+        verbose_name=_("Department"),
+        on_delete=models.PROTECT,
+        related_name="hand_overs",
+    )
+    created_at = models.DateTimeField(_("Handed over at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Handed over by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    confirmed_at = models.DateTimeField(_("Received at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Received by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("Hand-over sheet")
+        verbose_name_plural = _("Hand-over sheets")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class HandOverCase(models.Model):
+    """A case's paper dossier on a hand-over sheet; each dossier travels once."""
+
+    hand_over = models.ForeignKey(
+        HandOver, verbose_name=_("Hand-over sheet"), on_delete=models.CASCADE, related_name="lines"
+    )
+    case = models.OneToOneField(
+        Case, verbose_name=_("Case"), on_delete=models.PROTECT, related_name="hand_over_line"
+    )
+    documents = models.PositiveSmallIntegerField(_("Paper documents"), default=0)
+
+    class Meta:
+        verbose_name = _("Hand-over line")
+        verbose_name_plural = _("Hand-over lines")
+
+    def __str__(self) -> str:
+        return f"{self.hand_over} · {self.case}"

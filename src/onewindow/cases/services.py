@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from onewindow.cases import clock
 from onewindow.cases.models import (
+    INTAKE_STATUSES,
     ApplicantKind,
     Case,
     CaseCounter,
@@ -36,6 +37,8 @@ from onewindow.cases.models import (
     Channel,
     Delivery,
     DeliveryMode,
+    HandOver,
+    HandOverCase,
     IdType,
     MaterialState,
     NoticeKind,
@@ -1023,3 +1026,105 @@ def deliver_result(
             data={"mode": mode, "late": delivery.late, "deadline": deadline.isoformat()},
         )
     return delivery
+
+
+# --- paper hand-over (材料流转) -------------------------------------------------------------------
+
+
+def hand_over_paper(
+    *, cases: list[Case], actor: Any, now: datetime.datetime | None = None
+) -> HandOver:
+    """交接单: the paper dossiers of accepted cases of one department go to its back office.
+
+    Electronic materials reach the back office on acceptance; paper follows on a sheet that the
+    receiving reviewer confirms. A dossier is handed over once.
+    """
+    now = now or timezone.now()
+    if not cases:
+        raise CaseError(_("Choose the cases to hand over."), code="required", field="cases")
+    with transaction.atomic():
+        # Lock in primary-key order so two clerks handing over overlapping lists cannot deadlock.
+        locked = list(
+            Case.objects.select_for_update(of=("self",))
+            .select_related("department", "hall")
+            .filter(pk__in=[c.pk for c in cases])
+            .order_by("pk")
+        )
+        departments = {c.department_id for c in locked}
+        if len(departments) != 1:
+            raise CaseError(
+                _("A hand-over sheet goes to one department: choose cases of one department."),
+                code="departments",
+                field="cases",
+            )
+        for case in locked:
+            _check_hall_staff(case, actor)
+            if case.status in INTAKE_STATUSES or case.status in (
+                CaseStatus.REFUSED,
+                CaseStatus.WITHDRAWN,
+            ):
+                raise CaseError(
+                    _("Case %(number)s has not been accepted.") % {"number": case.number},
+                    code="not_accepted",
+                    field="cases",
+                )
+            if HandOverCase.objects.filter(case=case).exists():
+                raise CaseError(
+                    _("The dossier of case %(number)s has already been handed over.")
+                    % {"number": case.number},
+                    code="duplicate",
+                    field="cases",
+                )
+        first = locked[0]
+        sheet = HandOver.objects.create(
+            # A dossier travels once, so its first case's number names the sheet uniquely.
+            number=f"JJ{first.number}",
+            hall=first.hall,
+            department=first.department,
+            created_at=now,
+            created_by=actor,
+        )
+        for case in locked:
+            documents = sum(1 for m in case.materials.all() if m.paper)
+            HandOverCase.objects.create(hand_over=sheet, case=case, documents=documents)
+            _event(
+                case,
+                "case.paper.handed_over",
+                actor=actor,
+                at=now,
+                from_status=case.status,
+                data={"hand_over": sheet.number, "documents": documents},
+            )
+    return sheet
+
+
+def confirm_hand_over(
+    *, hand_over: HandOver, actor: Any, now: datetime.datetime | None = None
+) -> HandOver:
+    """The department's back office confirms it received the paper dossiers."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        sheet = (
+            HandOver.objects.select_for_update().select_related("department").get(pk=hand_over.pk)
+        )
+        if getattr(actor, "department_id", None) != sheet.department_id:
+            raise CaseError(
+                _("Only reviewers of %(department)s may confirm this hand-over.")
+                % {"department": sheet.department.name},
+                code="other_department",
+            )
+        if sheet.confirmed_at is not None:
+            raise CaseError(_("This hand-over has already been confirmed."), code="confirmed")
+        sheet.confirmed_at = now
+        sheet.confirmed_by = actor
+        sheet.save(update_fields=["confirmed_at", "confirmed_by"])
+        for line in sheet.lines.select_related("case"):
+            _event(
+                line.case,
+                "case.paper.received",
+                actor=actor,
+                at=now,
+                from_status=line.case.status,
+                data={"hand_over": sheet.number},
+            )
+    return sheet
