@@ -21,6 +21,11 @@ def mask_id(value: str) -> str:
 
 
 @register.filter
+def mask_name(value: str) -> str:
+    return masking.mask_name(value or "")
+
+
+@register.filter
 def mask_phone(value: str) -> str:
     return masking.mask_phone(value or "")
 

@@ -1,0 +1,116 @@
+"""盯事在线 in a browser: an applicant looks up a case on a phone and on a desktop."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from onewindow.accounts.models import Role, User
+from onewindow.cases import services
+from onewindow.cases.models import MaterialState
+from onewindow.cases.services import MaterialCheck
+from onewindow.cases.tests.factories import make_case_item, person
+from onewindow.catalog.models import Department
+from onewindow.core.services import sync_calendar_from_library
+from onewindow.halls.models import Hall
+
+
+def staff(username: str, role: str, hall: Hall, **fields: Any) -> User:
+    user = User.objects.create_user(
+        username=username, password="pw-for-tests-123", hall=hall, full_name=username, **fields
+    )
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def closed_case(transactional_db: Any) -> Any:
+    sync_calendar_from_library()  # transactional tests start from a flushed database
+    hall = Hall.objects.create(code="demo", name="示范区政务服务中心")
+    department = Department.objects.create(
+        name="区市场监督管理局", window_location="二楼 12 号窗口"
+    )
+    setup = make_case_item(department, name="食品经营许可（新办）", result_type="certificate")
+    clerk = staff("clerk", Role.CLERK, hall)
+    reviewer = staff("reviewer", Role.REVIEWER, hall, department=department)
+    issuer = staff("issuer", Role.CERTIFICATE_CLERK, hall)
+    now = timezone.localtime()
+    day = now - datetime.timedelta(days=3)
+    case = services.start_intake(
+        hall=hall,
+        item=setup.item,
+        scenario_code=setup.scenario_code,
+        applicant=person(name="张三丰"),
+        actor=clerk,
+        now=day,
+    )
+    services.check_material(
+        case=case,
+        code="M01",
+        check=MaterialCheck(state=MaterialState.WRONG, reason="申请表缺少签名"),
+        actor=clerk,
+        now=day,
+    )
+    services.give_one_time_notice(case=case, actor=clerk, now=day)
+    services.resume_intake(case=case, actor=clerk, now=day + datetime.timedelta(hours=2))
+    for code in setup.materials:
+        services.check_material(
+            case=case,
+            code=code,
+            check=MaterialCheck(state=MaterialState.RECEIVED, paper=True, copies=1),
+            actor=clerk,
+            now=day + datetime.timedelta(hours=2),
+        )
+    services.accept_case(case=case, actor=clerk, now=day + datetime.timedelta(hours=2))
+    services.claim_case(case=case, actor=reviewer, now=day + datetime.timedelta(days=1))
+    services.decide(
+        case=case,
+        actor=reviewer,
+        approve=True,
+        opinion="符合条件",
+        now=now - datetime.timedelta(days=1),
+    )
+    services.issue_result(case=case, actor=issuer, number="JY15113010000123", now=now)
+    services.deliver_result(
+        case=case,
+        actor=issuer,
+        mode="window",
+        recipient_name="张三丰",
+        recipient_id_number=case.id_number,
+        now=now,
+    )
+    case.refresh_from_db()
+    return case
+
+
+def test_an_applicant_tracks_a_completed_case(
+    live_server: Any, closed_case: Any, page_factory: Any, shot: Any
+):
+    for mobile in (True, False):
+        page = page_factory(mobile=mobile)
+        size = "phone" if mobile else "desktop"
+        page.goto(f"{live_server.url}/track/")
+        page.fill("input[name=number]", closed_case.number)
+        page.fill("input[name=code]", "000000" if closed_case.tracking_code != "000000" else "1")
+        page.click(".ow-track button[type=submit]")
+        assert "不匹配" in page.inner_text(".alert-danger")
+        shot(page, f"tracking-{size}-wrong-code")
+        page.fill("input[name=code]", closed_case.tracking_code)
+        page.click(".ow-track button[type=submit]")
+        page.wait_for_selector(".ow-timeline")
+        assert page.inner_text(".ow-track-status") == "已办结"
+        steps = page.locator(".ow-step").all_inner_texts()
+        assert steps[0] == "收到申请" and steps[-1] == "已送达，办结"
+        assert "一次性告知补齐材料" in steps
+        body = page.inner_text("body")
+        assert "张*丰" in body and "张三丰" not in body
+        no_overflow = page.evaluate(
+            "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+        )
+        assert no_overflow, "the page scrolls sideways"
+        assert page.external_requests == []
+        shot(page, f"tracking-{size}-closed")
