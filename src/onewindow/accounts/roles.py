@@ -12,7 +12,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     # tickets at the guide desk.
     Role.GUIDE: ["tickets.add_ticket", "tickets.view_ticket", "tickets.serve_ticket"],
     Role.CLERK: ["tickets.view_ticket", "tickets.serve_ticket"],
-    Role.REVIEWER: [],
+    Role.REVIEWER: ["cases.review_case", "cases.view_case"],
     Role.CERTIFICATE_CLERK: ["tickets.view_ticket", "tickets.serve_ticket"],
     Role.HELPER: ["tickets.view_ticket", "tickets.serve_ticket"],
     Role.COMPLAINT_HANDLER: ["tickets.view_ticket", "tickets.serve_ticket"],

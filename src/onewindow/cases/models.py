@@ -173,6 +173,12 @@ class Case(models.Model):
         default=False,
         help_text=_("No one-time notice within 5 working days: accepted on the day of receipt."),
     )
+    due_on = models.DateField(
+        _("Due on"),
+        null=True,
+        blank=True,
+        help_text=_("The promised date as the clock stands; empty while the clock is paused."),
+    )
     decided_at = models.DateTimeField(_("Decided at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("Completed at"), null=True, blank=True)
     result_code = models.CharField(
@@ -207,7 +213,9 @@ class Case(models.Model):
             ("deliver_case", _("Produce and deliver results")),
         ]
         indexes = [
-            models.Index(fields=["department", "status"], name="cases_department_status_idx"),
+            models.Index(
+                fields=["department", "status", "due_on"], name="cases_department_status_idx"
+            ),
             models.Index(fields=["hall", "status"], name="cases_hall_status_idx"),
         ]
         constraints = [

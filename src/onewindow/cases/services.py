@@ -256,6 +256,27 @@ def _move(case: Case, status: str) -> str:
     return old
 
 
+def clock_pauses(case: Case) -> list[clock.Pause]:
+    return [
+        clock.Pause(kind=p.kind, started_on=p.started_on, ended_on=p.ended_on, restart=p.restart)
+        for p in CasePause.objects.filter(case=case).order_by("started_on", "id")
+    ]
+
+
+def _refresh_due(case: Case) -> None:
+    """Store the promised date as the clock now stands (None while paused) on the case."""
+    case.due_on = (
+        clock.due_date(
+            started_on=case.accepted_on,
+            limit_days=case.promised_limit_days,
+            pauses=clock_pauses(case),
+        )
+        if case.accepted_on
+        else None
+    )
+    case.save(update_fields=["due_on"])
+
+
 def _pinned_version(item: ServiceItem, actor: Any) -> ItemVersion:
     version = item.versions.order_by("-number").first()
     if version is None:  # items imported before versions existed: freeze the current content
@@ -619,6 +640,8 @@ def accept_case(*, case: Case, actor: Any, now: datetime.datetime | None = None)
             pauses=[],
             calendar=calendar,
         )
+        case.due_on = due
+        case.save(update_fields=["due_on"])
         notice = CaseNotice.objects.create(
             case=case,
             kind=NoticeKind.ACCEPTANCE,
@@ -713,6 +736,7 @@ def request_correction(
             restart=case.correction_restarts,
             approved_by=_user(actor),
         )
+        _refresh_due(case)
         _event(
             case,
             "case.correction.requested",
@@ -747,6 +771,7 @@ def supplement(*, case: Case, actor: Any, now: datetime.datetime | None = None) 
         if pause is not None:
             pause.ended_on = max(_local_day(now), pause.started_on)
             pause.save(update_fields=["ended_on"])
+        _refresh_due(case)
         _event(case, "case.supplemented", actor=actor, at=now, from_status=old, power=Power.RECEIVE)
     return case
 
@@ -783,6 +808,7 @@ def start_special_procedure(
             started_on=_local_day(now),
             approved_by=approver,
         )
+        _refresh_due(case)
         _event(
             case,
             "case.special.started",
@@ -808,6 +834,7 @@ def end_special_procedure(
         if pause is not None:
             pause.ended_on = max(_local_day(now), pause.started_on)
             pause.save(update_fields=["ended_on"])
+        _refresh_due(case)
         _event(
             case,
             "case.special.ended",

@@ -81,6 +81,7 @@ def test_correction_continues_the_clock_and_counts_a_visit(
     setup: Setup, hall: Any, clerk: Any, reviewer: Any
 ):
     case = accepted_case(setup, hall, clerk)  # accepted Mon 2 March, 5 days: due Mon 9 March
+    assert case.due_on == datetime.date(2026, 3, 9)
     services.claim_case(case=case, actor=reviewer, now=at(MONDAY))
     with pytest.raises(CaseError):
         services.request_correction(case=case, actor=reviewer, items=[" "])
@@ -89,12 +90,14 @@ def test_correction_continues_the_clock_and_counts_a_visit(
     )
     case.refresh_from_db()
     assert case.status == CaseStatus.CORRECTION
+    assert case.due_on is None  # paused
     assert state(case, datetime.date(2026, 3, 6)).paused
     # Supplemented Monday 9 March: Tue–Wed were used, Thu 5 – Mon 9 paused; 3 days left.
     services.supplement(case=case, actor=clerk, now=at(datetime.date(2026, 3, 9)))
     case.refresh_from_db()
     assert (case.status, case.visits) == (CaseStatus.IN_REVIEW, 2)
     assert state(case, datetime.date(2026, 3, 9)).due_on == datetime.date(2026, 3, 12)
+    assert case.due_on == datetime.date(2026, 3, 12)  # stored for the work queue's order
 
 
 def test_correction_restarts_the_clock_when_the_item_says_so(

@@ -21,6 +21,11 @@ def mask_id(value: str) -> str:
 
 
 @register.filter
+def abs_value(value: int | None) -> int:
+    return abs(value or 0)
+
+
+@register.filter
 def mask_name(value: str) -> str:
     return masking.mask_name(value or "")
 
