@@ -114,3 +114,69 @@ def test_an_applicant_tracks_a_completed_case(
         assert no_overflow, "the page scrolls sideways"
         assert page.external_requests == []
         shot(page, f"tracking-{size}-closed")
+
+
+@pytest.fixture
+def review_setup(transactional_db: Any) -> dict[str, Any]:
+    sync_calendar_from_library()
+    hall = Hall.objects.create(code="demo", name="示范区政务服务中心")
+    department = Department.objects.create(
+        name="区市场监督管理局", window_location="二楼 12 号窗口"
+    )
+    setup = make_case_item(department, name="食品经营许可（新办）", result_type="certificate")
+    clerk = staff("clerk", Role.CLERK, hall)
+    reviewer = staff("reviewer", Role.REVIEWER, hall, department=department)
+    cases = []
+    for days in (6, 2):
+        when = timezone.localtime() - datetime.timedelta(days=days)
+        case = services.start_intake(
+            hall=hall,
+            item=setup.item,
+            scenario_code=setup.scenario_code,
+            applicant=person(),
+            actor=clerk,
+            now=when,
+        )
+        for code in setup.materials:
+            services.check_material(
+                case=case,
+                code=code,
+                check=MaterialCheck(state=MaterialState.RECEIVED, paper=True, copies=1),
+                actor=clerk,
+                now=when,
+            )
+        services.accept_case(case=case, actor=clerk, now=when)
+        cases.append(case)
+    return {"reviewer": reviewer, "cases": cases}
+
+
+def test_a_reviewer_takes_the_most_urgent_case_and_decides(
+    live_server: Any, review_setup: dict[str, Any], page_factory: Any, shot: Any
+):
+    page = page_factory()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "reviewer")
+    page.fill("input[name=password]", "pw-for-tests-123")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/staff/")
+    page.click("text=审批工作台")
+    page.wait_for_selector(".ow-review-queue")
+    numbers = page.locator(".ow-review-queue tbody tr").evaluate_all(
+        "rows => rows.map(r => r.dataset.case)"
+    )
+    oldest, newest = review_setup["cases"]
+    assert numbers == [oldest.number, newest.number]  # the older acceptance is due first
+    shot(page, "review-queue")
+    page.locator(f"tr[data-case='{oldest.number}'] button").click()
+    page.wait_for_url(f"**/cases/review/{oldest.number}/")
+    shot(page, "review-case-taken")
+    page.check("input[name=decide-decision][value=deny]")
+    page.fill("textarea[name=decide-opinion]", "经营场所面积不符合要求")
+    page.click("text=确认决定")
+    assert "必须说明理由" in page.inner_text("form:has(input[value=decide])")
+    shot(page, "review-case-denial-needs-reasons")
+    page.fill("textarea[name=decide-reasons]", "经营场所面积小于规定的 30 平方米")
+    page.click("text=确认决定")
+    page.wait_for_selector("[data-status=denied]")
+    shot(page, "review-case-denied")
+    assert page.external_requests == []

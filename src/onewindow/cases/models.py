@@ -376,6 +376,28 @@ class CaseNotice(models.Model):
         return self.number
 
 
+# What each kind of event is called in staff timelines.
+EVENT_LABELS = {
+    "case.received": _("Received"),
+    "case.material.checked": _("Material checked"),
+    "case.notice.given": _("One-time notice given"),
+    "case.resumed": _("Applicant came back"),
+    "case.refused": _("Not accepted"),
+    "case.accepted": _("Accepted"),
+    "case.paper.handed_over": _("Paper dossier handed over"),
+    "case.paper.received": _("Paper dossier received"),
+    "case.claimed": _("Taken for review"),
+    "case.correction.requested": _("Correction requested"),
+    "case.supplemented": _("Correction supplied"),
+    "case.special.started": _("Special procedure started"),
+    "case.special.ended": _("Special procedure ended"),
+    "case.approved": _("Approved"),
+    "case.denied": _("Denied"),
+    "case.result.issued": _("Result produced"),
+    "case.delivered": _("Delivered"),
+}
+
+
 class CaseEvent(models.Model):
     """One step of a case; written once by `cases.services`, never changed."""
 
@@ -405,6 +427,10 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.action}"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.action, self.action))
 
 
 def case_day(value: datetime.datetime) -> datetime.date:

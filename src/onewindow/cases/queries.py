@@ -73,3 +73,45 @@ def review_queue(
             state = None
         rows.append(QueueRow(case=case, state=state))
     return rows
+
+
+@dataclass(frozen=True)
+class MaterialLine:
+    material: Any  # CaseMaterial
+    points: list[str]
+
+
+def materials_with_points(case: Case) -> tuple[list[MaterialLine], list[str]]:
+    """The case's materials, each with its review points from the pinned item version, and
+    the item-wide review points."""
+    snapshot = case.item_version.snapshot
+    by_material: dict[str, list[str]] = {}
+    general: list[str] = []
+    for point in snapshot.get("review_points", []):
+        key = point.get("material") or ""
+        if not key:
+            general.append(point.get("text", ""))
+        elif key.split("/", 1)[0] == case.scenario_code:
+            by_material.setdefault(key.split("/", 1)[-1], []).append(point.get("text", ""))
+    lines = [
+        MaterialLine(material=m, points=by_material.get(m.code, [])) for m in case.materials.all()
+    ]
+    return lines, general
+
+
+def case_clock(case: Case, today: datetime.date) -> clock.ClockState | None:
+    if not case.accepted_on or case.is_final:
+        return None
+    pauses = [
+        clock.Pause(kind=p.kind, started_on=p.started_on, ended_on=p.ended_on, restart=p.restart)
+        for p in CasePause.objects.filter(case=case).order_by("started_on", "id")
+    ]
+    try:
+        return clock.clock_state(
+            started_on=case.accepted_on,
+            limit_days=case.promised_limit_days,
+            pauses=pauses,
+            today=today,
+        )
+    except (UnknownCalendarYear, ValueError):
+        return None

@@ -6,5 +6,6 @@ app_name = "cases"
 
 urlpatterns = [
     path("review/", review.work_queue, name="review-queue"),
+    path("review/<str:number>/", review.case_review, name="review-case"),
     path("review/<str:number>/claim/", review.claim, name="review-claim"),
 ]

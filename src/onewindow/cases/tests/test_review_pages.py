@@ -112,3 +112,107 @@ def test_taking_a_case_and_the_mine_filter(
     assert (case.status, case.reviewer) == (CaseStatus.IN_REVIEW, reviewer)
     assert case.number in client.get(URL + "?mine=1").content.decode()
     assert Case.objects.filter(reviewer=reviewer).count() == 1
+
+
+def review_url(case: Case) -> str:
+    return reverse("cases:review-case", args=[case.number])
+
+
+def test_the_review_page_is_for_reviewers_of_the_department(
+    setup: Setup, hall: Any, clerk: Any, any_persona: Any, client_for: Any
+):
+    case = accepted_case(setup, hall, clerk)
+    response = client_for(any_persona).get(review_url(case))
+    if any_persona is None:
+        assert response.status_code == 302
+    elif any_persona.has_role(Role.REVIEWER):  # the persona's department is the case's
+        assert response.status_code == 200
+        assert "申请表" in response.content.decode()
+    else:
+        assert response.status_code == 403
+
+
+def test_another_departments_reviewer_finds_nothing(
+    setup: Setup, hall: Any, clerk: Any, reviewer_other_department: Any, client_for: Any
+):
+    case = accepted_case(setup, hall, clerk)
+    assert client_for(reviewer_other_department).get(review_url(case)).status_code == 404
+    response = client_for(reviewer_other_department).post(
+        review_url(case),
+        {"action": "decide", "decide-decision": "approve", "decide-opinion": "同意"},
+    )
+    assert response.status_code == 404
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ACCEPTED
+
+
+def test_a_reviewer_decides_from_the_page(
+    setup: Setup, hall: Any, clerk: Any, reviewer: Any, client_for: Any
+):
+    case = accepted_case(setup, hall, clerk)
+    client = client_for(reviewer)
+    # Deciding before taking the case: a forged step is refused and nothing changes.
+    response = client.post(
+        review_url(case),
+        {"action": "decide", "decide-decision": "approve", "decide-opinion": "同意"},
+    )
+    assert response.status_code == 400
+    case.refresh_from_db()
+    assert case.status == CaseStatus.ACCEPTED
+    client.post(reverse("cases:review-claim", args=[case.number]))
+    # A denial without reasons: the message stands next to the reasons field.
+    response = client.post(
+        review_url(case),
+        {"action": "decide", "decide-decision": "deny", "decide-opinion": "不符合"},
+    )
+    assert response.status_code == 400
+    assert "必须说明理由" in response.content.decode()
+    response = client.post(
+        review_url(case),
+        {"action": "decide", "decide-decision": "approve", "decide-opinion": "符合条件，同意"},
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.APPROVED
+    assert client.post(review_url(case), {"action": "drop-table"}).status_code == 400
+
+
+def test_a_reviewer_asks_for_a_correction_and_starts_a_special_procedure(
+    setup: Setup,
+    hall: Any,
+    clerk: Any,
+    reviewer: Any,
+    client_for: Any,
+    make_user: Any,
+    department: Any,
+):
+    head = make_user(Role.REVIEWER, department=department)
+    first, second = accepted_case(setup, hall, clerk), accepted_case(setup, hall, clerk)
+    client = client_for(reviewer)
+    for case in (first, second):
+        client.post(reverse("cases:review-claim", args=[case.number]))
+    response = client.post(
+        review_url(first),
+        {"action": "correction", "correction-items": "补充股东会决议\n\n补充章程"},
+    )
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.status == CaseStatus.CORRECTION and first.due_on is None
+    response = client.post(
+        review_url(second),
+        {
+            "action": "special",
+            "special-procedure": "专家评审",
+            "special-reason": "技术复杂",
+            "special-approver": str(head.pk),
+        },
+    )
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert second.status == CaseStatus.SPECIAL
+    response = client.post(
+        review_url(second), {"action": "end_special", "end_special-result": "评审通过"}
+    )
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert second.status == CaseStatus.IN_REVIEW and second.due_on is not None
