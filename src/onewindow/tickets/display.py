@@ -12,6 +12,9 @@ about 1.5 s.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, Subquery
@@ -188,9 +191,36 @@ def display_feed(hall: Hall, *, recent: int = 8, now: dt.datetime | None = None)
     }
 
 
-_feeds: LocalCache[dict[str, Any] | None] = LocalCache(
+@dataclass(frozen=True)
+class CachedFeed:
+    """A hall's feed without its clock fields, also as JSON: encoded once per cache period,
+    not once per wall screen and second."""
+
+    data: dict[str, Any]
+    head: str  # the JSON object of `data` + build, without its closing brace
+    etag: str  # changes only when the content (not the clock) changes
+
+
+_feeds: LocalCache[CachedFeed | None] = LocalCache(
     seconds="ONEWINDOW_DISPLAY_CACHE_SECONDS", max_entries=200
 )
+
+
+def _cached_feed(hall_code: str, build: str, now: dt.datetime | None) -> CachedFeed | None:
+    def compute() -> CachedFeed | None:
+        hall = Hall.objects.filter(code=hall_code, is_active=True).first()
+        if hall is None:
+            return None
+        data = display_feed(hall, now=now)
+        for clock_field in ("now", "utc_offset_minutes"):  # added fresh to every answer
+            data.pop(clock_field, None)
+        text = json.dumps(
+            {**data, "build": build}, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        )
+        digest = hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+        return CachedFeed(data=data, head=text[:-1], etag=f'"{digest}"')
+
+    return _feeds.get_or_set((hall_code, translation.get_language(), build), compute)
 
 
 def hall_feed(hall_code: str, *, now: dt.datetime | None = None) -> dict[str, Any] | None:
@@ -198,16 +228,26 @@ def hall_feed(hall_code: str, *, now: dt.datetime | None = None) -> dict[str, An
 
     The clock fields are always fresh; the rest is at most the cache's age old.
     """
-
-    def compute() -> dict[str, Any] | None:
-        hall = Hall.objects.filter(code=hall_code, is_active=True).first()
-        return display_feed(hall, now=now) if hall is not None else None
-
-    feed = _feeds.get_or_set((hall_code, translation.get_language()), compute)
-    if feed is None:
+    cached = _cached_feed(hall_code, "", now)
+    if cached is None:
         return None
     now = now or timezone.now()
-    return {**feed, "now": _iso(now), "utc_offset_minutes": _utc_offset_minutes(now)}
+    return {**cached.data, "now": _iso(now), "utc_offset_minutes": _utc_offset_minutes(now)}
+
+
+def hall_feed_json(
+    hall_code: str, *, build: str, now: dt.datetime | None = None
+) -> tuple[str, str] | None:
+    """The hall feed as a JSON text with `build` and fresh clock fields, and its ETag."""
+    cached = _cached_feed(hall_code, build, now)
+    if cached is None:
+        return None
+    now = now or timezone.now()
+    clock_fields = json.dumps(
+        {"now": _iso(now), "utc_offset_minutes": _utc_offset_minutes(now)},
+        separators=(",", ":"),
+    )
+    return f"{cached.head},{clock_fields[1:]}", cached.etag
 
 
 def forget_feeds() -> None:

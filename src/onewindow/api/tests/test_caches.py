@@ -130,3 +130,27 @@ def test_a_deactivated_queue_is_refused_once_the_cache_time_has_passed(
     api_module._queues.clear()  # what the cache time does in at most 10 s
     refused = kiosk.post(issue, {"queue_prefix": "A"}, idem="2")
     assert refused.status_code == 409, refused.json()
+
+
+def test_the_public_wall_feed_is_encoded_once_and_keeps_a_fresh_clock(
+    site: Site, caches_on: None, django_assert_num_queries: Any
+) -> None:
+    import datetime
+
+    import time_machine
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+
+    url = reverse("display:hall-feed", args=[site.hall.code])
+    first = Client().get(url)
+    body = first.json()
+    assert body["hall"]["code"] == site.hall.code and body["build"] and body["now"]
+    later = timezone.now() + datetime.timedelta(seconds=5)
+    with time_machine.travel(later, tick=False), django_assert_num_queries(0):
+        second = Client().get(url)
+    assert second["ETag"] == first["ETag"]  # the content did not change, only the clock
+    assert second.json()["now"] != body["now"]
+    assert {k: v for k, v in second.json().items() if k != "now"} == {
+        k: v for k, v in body.items() if k != "now"
+    }

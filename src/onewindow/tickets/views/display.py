@@ -7,6 +7,7 @@ costs the same few queries but no body and no redraw.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from typing import Any
@@ -21,8 +22,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from onewindow.halls.models import Hall, Window, WindowState
-from onewindow.tickets.display import display_feed, window_feed
-from onewindow.tickets.display import hall_feed as cached_hall_feed
+from onewindow.tickets.display import display_feed, hall_feed_json, window_feed
 
 # Polling rhythm of the displays (milliseconds): a call shows within about one interval.
 POLL_INTERVAL_MS = 1000
@@ -40,6 +40,7 @@ def _active_window(window_id: int) -> Window:
     )
 
 
+@functools.cache
 def _build() -> str:
     # Changes when display.js changes (hashed name after collectstatic): open displays reload.
     return static("onewindow/display.js")
@@ -134,10 +135,18 @@ def hall_display(request: HttpRequest, hall_code: str) -> HttpResponse:
 
 @require_safe
 def hall_feed(request: HttpRequest, hall_code: str) -> HttpResponse:
-    feed = cached_hall_feed(hall_code)
-    if feed is None:
+    # The wall screens' poll: the feed's JSON is encoded once per cache period.
+    encoded = hall_feed_json(hall_code, build=_build())
+    if encoded is None:
         raise Http404
-    return _feed_response(request, feed)
+    body, etag = encoded
+    if etag in _etags(request.headers.get("If-None-Match", "")):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_safe
