@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from onewindow.accounts.models import Role, User
 from onewindow.cases import services
-from onewindow.cases.models import MaterialState
+from onewindow.cases.models import Case, MaterialState
 from onewindow.cases.services import MaterialCheck
 from onewindow.cases.tests.factories import make_case_item, person
 from onewindow.catalog.models import Department
@@ -179,4 +179,62 @@ def test_a_reviewer_takes_the_most_urgent_case_and_decides(
     page.click("text=确认决定")
     page.wait_for_selector("[data-status=denied]")
     shot(page, "review-case-denied")
+    assert page.external_requests == []
+
+
+def test_a_clerk_receives_an_application_gives_a_notice_and_accepts(
+    live_server: Any, transactional_db: Any, page_factory: Any, shot: Any
+):
+    sync_calendar_from_library()
+    hall = Hall.objects.create(code="demo", name="示范区政务服务中心")
+    department = Department.objects.create(
+        name="区市场监督管理局", window_location="二楼 12 号窗口"
+    )
+    make_case_item(department, name="食品经营许可（新办）", status="published")
+    staff("clerk", Role.CLERK, hall)
+    page = page_factory()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "clerk")
+    page.fill("input[name=password]", "pw-for-tests-123")
+    page.click("main button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/staff/")
+    page.click("text=收件受理")
+    page.fill("input[name=q]", "食品经营")
+    page.click("main button[type=submit]")
+    page.click(".ow-intake-hits a >> nth=0")
+    page.wait_for_url("**/cases/intake/new/*/")
+    page.check("input[name=scenario][value=S01]")
+    page.fill("input[name=name]", "张三")
+    page.fill("input[name=id_number]", "110105194912310021")  # wrong check digit
+    page.fill("input[name=phone]", "13800138000")
+    page.click("text=建立办件并核查材料")
+    assert "校验位不正确" in page.inner_text("main")
+    shot(page, "intake-wrong-id")
+    page.fill("input[name=id_number]", "11010519491231002X")
+    page.click("text=建立办件并核查材料")
+    page.wait_for_selector(".ow-intake-materials")
+    row = page.locator("tr[data-material=M01]")
+    row.locator("select").select_option("wrong")
+    row.locator("input[name=M01-reason]").fill("申请表缺少法定代表人签名")
+    row.locator("button").click()
+    page.wait_for_selector("tr[data-material=M01][data-state=wrong]")
+    shot(page, "intake-checklist")
+    page.click("text=出具一次性告知书")
+    page.wait_for_selector("[data-status=notice_given]")
+    page.click("text=申请人已带齐材料回到窗口")
+    page.wait_for_selector("[data-status=received]")
+    for code in ("M01", "M02"):
+        row = page.locator(f"tr[data-material={code}]")
+        row.locator("select").select_option("received")
+        row.locator(f"input[name={code}-paper]").check()
+        row.locator("button").click()
+        page.wait_for_selector(f"tr[data-material={code}][data-state=received]")
+    page.click("main button:has-text('受理') >> nth=0")
+    page.wait_for_selector("[data-status=accepted]")
+    assert "受理通知书" in page.inner_text("main")
+    assert "一次性告知书" in page.inner_text("main")
+    accepted = page.inner_text("[data-accepted]")
+    case = Case.objects.get()
+    assert case.tracking_code in accepted and case.due_on.isoformat() in accepted
+    shot(page, "intake-accepted")
     assert page.external_requests == []

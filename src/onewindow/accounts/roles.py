@@ -11,7 +11,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     # Window staff call and serve tickets at the window they sign in to; guides also issue
     # tickets at the guide desk.
     Role.GUIDE: ["tickets.add_ticket", "tickets.view_ticket", "tickets.serve_ticket"],
-    Role.CLERK: ["tickets.view_ticket", "tickets.serve_ticket"],
+    Role.CLERK: ["tickets.view_ticket", "tickets.serve_ticket", "cases.receive_case"],
     Role.REVIEWER: ["cases.review_case", "cases.view_case"],
     Role.CERTIFICATE_CLERK: ["tickets.view_ticket", "tickets.serve_ticket"],
     Role.HELPER: ["tickets.view_ticket", "tickets.serve_ticket"],

@@ -343,7 +343,7 @@ class CasePause(models.Model):
 
 
 class NoticeKind(models.TextChoices):
-    ONE_TIME = "one_time", _("One-time notice")  # 一次性告知书
+    ONE_TIME = "one_time", _("One-time notice letter")  # 一次性告知书
     REFUSAL = "refusal", _("Notice of non-acceptance")  # 不予受理通知书
     ACCEPTANCE = "acceptance", _("Notice of acceptance")  # 受理通知书
 

@@ -1,0 +1,279 @@
+"""Intake at a comprehensive window (收件受理): pick the item, open the case, check the
+materials against the review points, then give the one-time notice, refuse or accept."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from onewindow.cases import queries, services
+from onewindow.cases.models import ApplicantKind, Case, CaseStatus, IdType, MaterialState
+from onewindow.catalog.models import Power, ServiceItem
+from onewindow.catalog.search import search_items
+from onewindow.core.permissions import staff_permission_required
+
+TEXT = {"class": "form-control"}
+SELECT = {"class": "form-select"}
+
+
+class ApplicantForm(forms.Form):
+    scenario = forms.ChoiceField(label=gettext_lazy("Scenario"), widget=forms.RadioSelect)
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Applicant type"),
+        choices=ApplicantKind.choices,
+        widget=forms.Select(attrs=SELECT),
+    )
+    name = forms.CharField(
+        label=gettext_lazy("Applicant"), max_length=200, widget=forms.TextInput(attrs=TEXT)
+    )
+    id_type = forms.ChoiceField(
+        label=gettext_lazy("ID type"),
+        choices=IdType.choices,
+        required=False,
+        widget=forms.Select(attrs=SELECT),
+    )
+    id_number = forms.CharField(
+        label=gettext_lazy("ID number"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs=TEXT),
+    )
+    credit_code = forms.CharField(
+        label=gettext_lazy("Unified social credit code"),
+        max_length=18,
+        required=False,
+        widget=forms.TextInput(attrs=TEXT),
+    )
+    legal_representative = forms.CharField(
+        label=gettext_lazy("Legal representative"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs=TEXT),
+    )
+    phone = forms.CharField(
+        label=gettext_lazy("Mobile number"), max_length=20, widget=forms.TextInput(attrs=TEXT)
+    )
+    address = forms.CharField(
+        label=gettext_lazy("Address"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs=TEXT),
+    )
+    agent_name = forms.CharField(
+        label=gettext_lazy("Agent"),
+        max_length=50,
+        required=False,
+        widget=forms.TextInput(attrs=TEXT),
+    )
+    agent_id_number = forms.CharField(
+        label=gettext_lazy("Agent's ID number"),
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs=TEXT),
+    )
+
+    def __init__(self, *args: Any, scenarios: list[dict[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["scenario"].choices = [(s["code"], s["name"]) for s in scenarios]
+        if len(scenarios) == 1:
+            self.fields["scenario"].initial = scenarios[0]["code"]
+
+
+class MaterialForm(forms.Form):
+    state = forms.ChoiceField(choices=MaterialState.choices, widget=forms.Select(attrs=SELECT))
+    paper = forms.BooleanField(required=False)
+    electronic = forms.BooleanField(required=False)
+    copies = forms.IntegerField(min_value=0, max_value=99, required=False)
+    original_verified = forms.BooleanField(required=False)
+    deferred_until = forms.DateField(required=False)
+    reason = forms.CharField(max_length=300, required=False)
+
+
+class RefuseForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"), max_length=1000, widget=forms.TextInput(attrs=TEXT)
+    )
+    go_to = forms.CharField(
+        label=gettext_lazy("Where to apply instead"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs=TEXT),
+    )
+
+
+def _hall_or_none(request: HttpRequest) -> Any:
+    return request.user.hall
+
+
+@require_http_methods(["GET"])
+@staff_permission_required("cases.receive_case")
+def pick_item(request: HttpRequest) -> HttpResponse:
+    """Find the item in the applicant's own words, pinyin initials or the item's code."""
+    query = request.GET.get("q", "").strip()[:100]
+    hits = search_items(query, limit=15) if query else []
+    return render(request, "cases/intake_pick.html", {"query": query, "hits": hits})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_permission_required("cases.receive_case")
+def start(request: HttpRequest, item_id: int) -> HttpResponse:
+    hall = _hall_or_none(request)
+    if hall is None:
+        return render(request, "halls/no_hall.html", status=403)
+    item = get_object_or_404(
+        ServiceItem.objects.published().select_related("department"), pk=item_id
+    )
+    scenarios = [
+        {"code": s.code, "name": s.name} for s in item.scenarios.order_by("sort_order", "id")
+    ]
+    status = 200
+    if request.method == "POST":
+        form = ApplicantForm(request.POST, scenarios=scenarios)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                case = services.start_intake(
+                    hall=hall,
+                    item=item,
+                    scenario_code=data["scenario"],
+                    applicant=services.Applicant(
+                        kind=data["kind"],
+                        name=data["name"],
+                        phone=data["phone"],
+                        id_type=data["id_type"] or IdType.RESIDENT_ID,
+                        id_number=data["id_number"],
+                        credit_code=data["credit_code"],
+                        legal_representative=data["legal_representative"],
+                        address=data["address"],
+                        agent_name=data["agent_name"],
+                        agent_id_number=data["agent_id_number"],
+                    ),
+                    actor=request.user,
+                )
+            except services.CaseError as error:
+                field = error.field if error.field in form.fields else None
+                form.add_error(field, error.message)
+            else:
+                return redirect("cases:intake-case", number=case.number)
+        status = 400
+    else:
+        form = ApplicantForm(scenarios=scenarios)
+    powers = services.delegated_powers(item, _today())
+    return render(
+        request,
+        "cases/intake_start.html",
+        {
+            "item": item,
+            "form": form,
+            "can_receive": item.one_window and Power.RECEIVE in powers,
+            "power_labels": [str(Power(p).label) for p in Power.values if p in powers],
+            "place": services.where_to_go(item),
+        },
+        status=status,
+    )
+
+
+def _today() -> Any:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def _intake_case(request: HttpRequest, number: str) -> Case:
+    # Only cases received in the clerk's own hall.
+    return get_object_or_404(
+        Case.objects.select_related("item__department", "item_version", "hall"),
+        number=number,
+        hall_id=request.user.hall_id,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_permission_required("cases.receive_case")
+def intake_case(request: HttpRequest, number: str) -> HttpResponse:
+    case = _intake_case(request, number)
+    refuse_form = RefuseForm(prefix="refuse")
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "material":
+                form = MaterialForm(request.POST, prefix=request.POST.get("code", ""))
+                code = request.POST.get("code", "")
+                if not form.is_valid():
+                    errors[code] = " ".join(e for es in form.errors.values() for e in es)
+                    raise _Invalid
+                d = form.cleaned_data
+                services.check_material(
+                    case=case,
+                    code=code,
+                    check=services.MaterialCheck(
+                        state=d["state"],
+                        paper=d["paper"],
+                        electronic=d["electronic"],
+                        copies=d["copies"] or 0,
+                        original_verified=d["original_verified"],
+                        deferred_until=d["deferred_until"],
+                        reason=d["reason"],
+                    ),
+                    actor=request.user,
+                )
+            elif action == "notice":
+                services.give_one_time_notice(case=case, actor=request.user)
+            elif action == "accept":
+                services.accept_case(case=case, actor=request.user)
+            elif action == "resume":
+                services.resume_intake(case=case, actor=request.user)
+            elif action == "refuse":
+                refuse_form = RefuseForm(request.POST, prefix="refuse")
+                if not refuse_form.is_valid():
+                    raise _Invalid
+                services.refuse_case(
+                    case=case,
+                    actor=request.user,
+                    reason=refuse_form.cleaned_data["reason"],
+                    go_to=refuse_form.cleaned_data["go_to"],
+                )
+            else:
+                return HttpResponse(status=400)
+        except services.CaseError as error:
+            if action == "material":
+                errors[request.POST.get("code", "")] = error.message
+            else:
+                errors["__all__"] = error.message
+            status = 400
+        except _Invalid:
+            status = 400
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("cases:intake-case", number=case.number)
+        case = _intake_case(request, number)
+    lines, general = queries.materials_with_points(case)
+    return render(
+        request,
+        "cases/intake_case.html",
+        {
+            "case": case,
+            "lines": lines,
+            "general_points": general,
+            "errors": errors,
+            "page_error": errors.get("__all__", ""),
+            "refuse_form": refuse_form,
+            "receiving": case.status in (CaseStatus.RECEIVED, CaseStatus.PRE_REVIEW),
+            "states": MaterialState.choices,
+            "notices": case.notices.order_by("issued_at"),
+        },
+        status=status,
+    )
+
+
+class _Invalid(Exception):
+    """A form did not validate; its errors are shown on the page."""
