@@ -83,6 +83,7 @@ def setup_demo(*, stdout: object = None) -> list[DemoAccount]:
     _create_halls_and_accounts()
     _attach_agreement_scans()
     _set_up_queues()
+    _create_demo_cases()
     return DEMO_ACCOUNTS
 
 
@@ -218,3 +219,169 @@ def _simple_pdf(lines: list[str]) -> bytes:
         xref,
     )
     return bytes(out)
+
+
+DEMO_APPLICANTS = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄勇", "周婷", "吴强"]
+# The steps each demo case is taken through: one case ends in each state of the loop.
+DEMO_CASE_PLANS = [
+    "received",
+    "notice_given",
+    "accepted",
+    "in_review",
+    "correction",
+    "special",
+    "approved",
+    "result_ready",
+    "closed",
+    "refused",
+]
+
+
+def _demo_id_number(i: int) -> str:
+    from onewindow.core.validators import id_check_char
+
+    first17 = f"320102{1970 + i:04d}{1 + i % 9:02d}15{100 + i:03d}"
+    return first17 + id_check_char(first17)
+
+
+def _create_demo_cases() -> None:
+    """Demo cases of the 区行政审批局 items, one in each state of the loop, made through the
+    case services like real ones (skipped once any case exists, or without this year's
+    working-day calendar)."""
+    import datetime
+
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from onewindow.accounts.models import User
+    from onewindow.cases import services as cases
+    from onewindow.cases.models import Case, MaterialState
+    from onewindow.catalog.models import Delegation, Power, ServiceItem
+    from onewindow.core.calendar import UnknownCalendarYear
+    from onewindow.halls.models import Hall
+
+    if Case.objects.exists():
+        return
+    hall = Hall.objects.get(code=DEMO_HALLS[0]["code"])
+    users = {
+        u.username: u
+        for u in User.objects.filter(username__in=["clerk", "reviewer", "certificate"])
+    }
+    if len(users) < 3 or users["reviewer"].department_id is None:
+        return
+    today = timezone.localdate()
+    receivable = Delegation.objects.effective_on(today).filter(
+        power=Power.RECEIVE, item__department_id=users["reviewer"].department_id
+    )
+    items = list(
+        ServiceItem.objects.published()
+        .filter(pk__in=receivable.values("item_id"), one_window=True)
+        .annotate(n=Count("scenarios__materials"))
+        .filter(n__gt=0)
+        .order_by("pk")
+    )
+    if not items:
+        return
+    clerk, reviewer, certificate = users["clerk"], users["reviewer"], users["certificate"]
+    now = timezone.now()
+    try:
+        for i, plan in enumerate(DEMO_CASE_PLANS):
+            item = items[i % len(items)]
+            scenario = item.scenarios.annotate(n=Count("materials")).filter(n__gt=0).first()
+            start = now - datetime.timedelta(days=12 - i, hours=2)
+            step = iter(start + datetime.timedelta(minutes=20 * k) for k in range(1, 100))
+            case = cases.start_intake(
+                hall=hall,
+                item=item,
+                scenario_code=scenario.code,
+                applicant=cases.Applicant(
+                    kind="person",
+                    name=DEMO_APPLICANTS[i],
+                    phone=f"1380013{8000 + i:04d}",
+                    id_number=_demo_id_number(i),
+                ),
+                actor=clerk,
+                now=start,
+            )
+            if plan == "received":
+                continue
+            if plan == "refused":
+                cases.refuse_case(
+                    case=case,
+                    actor=clerk,
+                    reason="申请事项依法不需要取得行政许可",
+                    now=next(step),
+                )
+                continue
+            materials = list(case.materials.all())
+            if plan == "notice_given":
+                for material in materials[1:]:
+                    cases.check_material(
+                        case=case,
+                        code=material.code,
+                        check=cases.MaterialCheck(
+                            state=MaterialState.RECEIVED, paper=True, copies=1
+                        ),
+                        actor=clerk,
+                        now=next(step),
+                    )
+                cases.check_material(
+                    case=case,
+                    code=materials[0].code,
+                    check=cases.MaterialCheck(
+                        state=MaterialState.WRONG, paper=True, reason="缺少申请人签字"
+                    ),
+                    actor=clerk,
+                    now=next(step),
+                )
+                cases.give_one_time_notice(case=case, actor=clerk, now=next(step))
+                continue
+            for material in materials:
+                cases.check_material(
+                    case=case,
+                    code=material.code,
+                    check=cases.MaterialCheck(state=MaterialState.RECEIVED, paper=True, copies=1),
+                    actor=clerk,
+                    now=next(step),
+                )
+            cases.accept_case(case=case, actor=clerk, now=next(step))
+            if plan == "accepted":
+                continue
+            cases.claim_case(case=case, actor=reviewer, now=next(step))
+            if plan == "correction":
+                cases.request_correction(
+                    case=case, actor=reviewer, items=["补充经营场所产权证明"], now=next(step)
+                )
+                continue
+            if plan == "special":
+                cases.start_special_procedure(
+                    case=case,
+                    actor=reviewer,
+                    procedure="现场勘查",
+                    reason="需核实经营场所条件",
+                    approver=reviewer,
+                    now=next(step),
+                )
+                continue
+            if plan == "in_review":
+                continue
+            cases.decide(
+                case=case, actor=reviewer, approve=True, opinion="符合条件，同意", now=next(step)
+            )
+            if plan == "approved":
+                continue
+            cases.issue_result(
+                case=case, actor=certificate, number=f"DEMO-{case.number}", now=next(step)
+            )
+            if plan == "result_ready":
+                continue
+            cases.deliver_result(
+                case=case,
+                actor=certificate,
+                mode="window",
+                recipient_name=case.applicant_name,
+                recipient_id_number=case.id_number,
+                now=next(step),
+            )
+    except UnknownCalendarYear:
+        return  # the administrator enters this year's calendar first; the demo stays usable
