@@ -144,3 +144,33 @@ def test_refusal_needs_a_reason(setup: Setup, clerk: Any, client_for: Any):
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == CaseStatus.REFUSED
+
+
+def test_an_application_taken_from_the_window_keeps_its_ticket(setup: Setup, client_for: Any):
+    import datetime
+
+    from django.utils import timezone
+
+    from onewindow.tickets import services as queue
+    from onewindow.tickets.tests.factories import make_setup
+
+    hall_setup = make_setup(windows=2)
+    hall_setup.a.issue_from, hall_setup.a.issue_until = datetime.time(0), datetime.time(23, 59)
+    hall_setup.a.save()
+    window, clerk = hall_setup.windows[0], hall_setup.clerk(0)
+    now = timezone.now()
+    ticket = queue.issue_ticket(hall=hall_setup.hall, queue=hall_setup.a, now=now)
+    other = queue.issue_ticket(hall=hall_setup.hall, queue=hall_setup.a, now=now)
+    queue.call_next(window=window, actor=clerk, now=now)
+    queue.start_service(ticket=ticket, actor=clerk, now=now)
+    client = client_for(clerk)
+    page = client.get(reverse("workstation:page")).content.decode()
+    assert f"{reverse('cases:intake-pick')}?ticket={ticket.pk}" in page
+
+    start = reverse("cases:intake-start", args=[setup.item.pk])
+    assert client.post(start, applicant(ticket=str(ticket.pk))).status_code == 302
+    assert Case.objects.get().ticket_id == ticket.pk
+    # A ticket that is not at this clerk's window is not attached.
+    Case.objects.all().delete()
+    assert client.post(start, applicant(ticket=str(other.pk))).status_code == 302
+    assert Case.objects.get().ticket_id is None

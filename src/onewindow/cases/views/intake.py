@@ -112,13 +112,36 @@ def _hall_or_none(request: HttpRequest) -> Any:
     return request.user.hall
 
 
+def _ticket(request: HttpRequest) -> Any:
+    """The ticket being served at this clerk's window that the application belongs to, if the
+    page was opened from the window workstation (a stale or foreign ticket is ignored)."""
+    from onewindow.tickets.models import Ticket, TicketStatus
+
+    raw = request.GET.get("ticket") or request.POST.get("ticket") or ""
+    if not raw.isdigit():
+        return None
+    return (
+        Ticket.objects.filter(
+            pk=int(raw),
+            hall_id=request.user.hall_id,
+            window__clerk=request.user,
+            status__in=[TicketStatus.CALLED, TicketStatus.SERVING],
+        )
+        .select_related("queue")
+        .first()
+    )
+
+
 @require_http_methods(["GET"])
 @staff_permission_required("cases.receive_case")
 def pick_item(request: HttpRequest) -> HttpResponse:
     """Find the item in the applicant's own words, pinyin initials or the item's code."""
     query = request.GET.get("q", "").strip()[:100]
     hits = search_items(query, limit=15) if query else []
-    return render(request, "cases/intake_pick.html", {"query": query, "hits": hits})
+    ticket = _ticket(request)
+    return render(
+        request, "cases/intake_pick.html", {"query": query, "hits": hits, "ticket": ticket}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -156,6 +179,7 @@ def start(request: HttpRequest, item_id: int) -> HttpResponse:
                         agent_id_number=data["agent_id_number"],
                     ),
                     actor=request.user,
+                    ticket=_ticket(request),
                 )
             except services.CaseError as error:
                 field = error.field if error.field in form.fields else None
@@ -172,6 +196,7 @@ def start(request: HttpRequest, item_id: int) -> HttpResponse:
         {
             "item": item,
             "form": form,
+            "ticket": _ticket(request),
             "can_receive": item.one_window and Power.RECEIVE in powers,
             "power_labels": [str(Power(p).label) for p in Power.values if p in powers],
             "place": services.where_to_go(item),
