@@ -13,7 +13,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.GUIDE: ["tickets.add_ticket", "tickets.view_ticket", "tickets.serve_ticket"],
     Role.CLERK: ["tickets.view_ticket", "tickets.serve_ticket", "cases.receive_case"],
     Role.REVIEWER: ["cases.review_case", "cases.view_case"],
-    Role.CERTIFICATE_CLERK: ["tickets.view_ticket", "tickets.serve_ticket"],
+    Role.CERTIFICATE_CLERK: ["tickets.view_ticket", "tickets.serve_ticket", "cases.deliver_case"],
     Role.HELPER: ["tickets.view_ticket", "tickets.serve_ticket"],
     Role.COMPLAINT_HANDLER: ["tickets.view_ticket", "tickets.serve_ticket"],
     Role.HALL_MANAGER: [
