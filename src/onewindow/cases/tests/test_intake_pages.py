@@ -174,3 +174,22 @@ def test_an_application_taken_from_the_window_keeps_its_ticket(setup: Setup, cli
     Case.objects.all().delete()
     assert client.post(start, applicant(ticket=str(other.pk))).status_code == 302
     assert Case.objects.get().ticket_id is None
+
+
+def test_a_correction_comes_back_through_the_front_desk(
+    setup: Setup, hall: Any, clerk: Any, reviewer: Any, client_for: Any
+):
+    from onewindow.cases import services
+    from onewindow.cases.tests.test_review import accepted_case
+
+    case = accepted_case(setup, hall, clerk)
+    services.claim_case(case=case, actor=reviewer)
+    services.request_correction(case=case, actor=reviewer, items=["补充股东会决议"])
+    client = client_for(clerk)
+    url = reverse("cases:intake-case", args=[case.number])
+    assert "补充股东会决议" in client.get(url).content.decode()
+    assert client.post(url, {"action": "supplement"}).status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.visits) == (CaseStatus.IN_REVIEW, 2)
+    assert case.due_on is not None
+    assert client.post(url, {"action": "supplement"}).status_code == 400  # not twice

@@ -257,6 +257,8 @@ def intake_case(request: HttpRequest, number: str) -> HttpResponse:
                 services.accept_case(case=case, actor=request.user)
             elif action == "resume":
                 services.resume_intake(case=case, actor=request.user)
+            elif action == "supplement":
+                services.supplement(case=case, actor=request.user)
             elif action == "refuse":
                 refuse_form = RefuseForm(request.POST, prefix="refuse")
                 if not refuse_form.is_valid():
@@ -295,6 +297,7 @@ def intake_case(request: HttpRequest, number: str) -> HttpResponse:
             "receiving": case.status in (CaseStatus.RECEIVED, CaseStatus.PRE_REVIEW),
             "states": MaterialState.choices,
             "notices": case.notices.order_by("issued_at"),
+            "correction": case.pauses.filter(kind="correction", ended_on__isnull=True).first(),
         },
         status=status,
     )
