@@ -55,22 +55,7 @@ def review_queue(
     calendar = WorkingCalendar()
     rows = []
     for case in cases[:limit]:
-        pauses = [
-            clock.Pause(
-                kind=p.kind, started_on=p.started_on, ended_on=p.ended_on, restart=p.restart
-            )
-            for p in case.pauses.all()
-        ]
-        try:
-            state = clock.clock_state(
-                started_on=case.accepted_on,
-                limit_days=case.promised_limit_days,
-                pauses=pauses,
-                today=today,
-                calendar=calendar,
-            )
-        except (UnknownCalendarYear, ValueError, TypeError):
-            state = None
+        state = case_clock(case, today, pauses=case.pauses.all(), calendar=calendar)
         rows.append(QueueRow(case=case, state=state))
     return rows
 
@@ -99,19 +84,34 @@ def materials_with_points(case: Case) -> tuple[list[MaterialLine], list[str]]:
     return lines, general
 
 
-def case_clock(case: Case, today: datetime.date) -> clock.ClockState | None:
+def as_clock_pauses(rows: Any) -> list[clock.Pause]:
+    """`CasePause` rows (in time order) as the clock's pauses."""
+    return [
+        clock.Pause(kind=p.kind, started_on=p.started_on, ended_on=p.ended_on, restart=p.restart)
+        for p in rows
+    ]
+
+
+def case_clock(
+    case: Case,
+    today: datetime.date,
+    *,
+    pauses: Any = None,
+    calendar: WorkingCalendar | None = None,
+) -> clock.ClockState | None:
+    """The case's clock as of `today`; None before acceptance, once final, or when the
+    calendar cannot say (an unknown year). `pauses`: the case's pause rows if already loaded."""
     if not case.accepted_on or case.is_final:
         return None
-    pauses = [
-        clock.Pause(kind=p.kind, started_on=p.started_on, ended_on=p.ended_on, restart=p.restart)
-        for p in CasePause.objects.filter(case=case).order_by("started_on", "id")
-    ]
+    if pauses is None:
+        pauses = CasePause.objects.filter(case=case).order_by("started_on", "id")
     try:
         return clock.clock_state(
             started_on=case.accepted_on,
             limit_days=case.promised_limit_days,
-            pauses=pauses,
+            pauses=as_clock_pauses(pauses),
             today=today,
+            calendar=calendar,
         )
     except (UnknownCalendarYear, ValueError):
         return None

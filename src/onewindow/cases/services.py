@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from onewindow.cases import clock
+from onewindow.cases import clock, queries
 from onewindow.cases.models import (
     INTAKE_STATUSES,
     ApplicantKind,
@@ -256,20 +256,15 @@ def _move(case: Case, status: str) -> str:
     return old
 
 
-def clock_pauses(case: Case) -> list[clock.Pause]:
-    return [
-        clock.Pause(kind=p.kind, started_on=p.started_on, ended_on=p.ended_on, restart=p.restart)
-        for p in CasePause.objects.filter(case=case).order_by("started_on", "id")
-    ]
-
-
 def _refresh_due(case: Case) -> None:
     """Store the promised date as the clock now stands (None while paused) on the case."""
     case.due_on = (
         clock.due_date(
             started_on=case.accepted_on,
             limit_days=case.promised_limit_days,
-            pauses=clock_pauses(case),
+            pauses=queries.as_clock_pauses(
+                CasePause.objects.filter(case=case).order_by("started_on", "id")
+            ),
         )
         if case.accepted_on
         else None

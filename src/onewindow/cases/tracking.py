@@ -18,9 +18,9 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from onewindow.cases import clock
+from onewindow.cases import clock, queries
 from onewindow.cases.models import Case, CasePause, CaseStatus, MaterialState
-from onewindow.core.calendar import UnknownCalendarYear, WorkingCalendar
+from onewindow.core.calendar import WorkingCalendar
 
 FAILURE_LIMIT = 10
 FAILURE_WINDOW = 60 * 60
@@ -122,24 +122,7 @@ def public_view(case: Case, *, today: datetime.date | None = None) -> PublicView
     elif case.status == CaseStatus.CORRECTION:
         pause = CasePause.objects.filter(case=case, ended_on__isnull=True).first()
         needed = [pause.reason] if pause else []
-    state = None
-    if case.accepted_on and not case.is_final:
-        pauses = [
-            clock.Pause(
-                kind=p.kind, started_on=p.started_on, ended_on=p.ended_on, restart=p.restart
-            )
-            for p in CasePause.objects.filter(case=case).order_by("started_on", "id")
-        ]
-        try:
-            state = clock.clock_state(
-                started_on=case.accepted_on,
-                limit_days=case.promised_limit_days,
-                pauses=pauses,
-                today=today,
-                calendar=WorkingCalendar(),
-            )
-        except UnknownCalendarYear:
-            state = None
+    state = queries.case_clock(case, today, calendar=WorkingCalendar())
     return PublicView(
         case=case,
         steps=steps,
