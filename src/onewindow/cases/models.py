@@ -14,6 +14,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.catalog.models import Power
@@ -435,8 +436,6 @@ class CaseEvent(models.Model):
 
 def case_day(value: datetime.datetime) -> datetime.date:
     """The local (hall time zone) date of a moment."""
-    from django.utils import timezone
-
     return timezone.localtime(value).date()
 
 
@@ -582,3 +581,88 @@ class HandOverCase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hand_over} · {self.case}"
+
+
+def _case_file_path(instance: CaseFile, filename: str) -> str:
+    # The stored name never reuses the uploader's file name: it is the content's hash.
+    day = timezone.localdate()
+    return f"cases/files/{day:%Y/%m}/{instance.sha256}{instance.extension}"
+
+
+class CaseFile(models.Model):
+    """A scan or electronic material uploaded for a case, checked by its content on upload.
+
+    Files are served only through `cases` views that apply the case's scoping; the media folder
+    is never exposed directly.
+    """
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("Case"), on_delete=models.CASCADE, related_name="files"
+    )
+    material = models.ForeignKey(
+        CaseMaterial,
+        verbose_name=_("Material"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="files",
+    )
+    original_name = models.CharField(_("File name"), max_length=200)
+    content_type = models.CharField(_("File type"), max_length=40)
+    extension = models.CharField(_("Extension"), max_length=8)
+    size = models.PositiveIntegerField(_("Size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    file = models.FileField(_("File"), upload_to=_case_file_path, max_length=200)
+    uploaded_at = models.DateTimeField(_("Uploaded at"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Uploaded by"),
+        null=True,
+        blank=True,  # empty: the applicant, online
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("Case file")
+        verbose_name_plural = _("Case files")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class DocumentKind(models.TextChoices):
+    ONE_TIME_NOTICE = "one_time", _("One-time notice")
+    REFUSAL = "refusal", _("Notice of non-acceptance")
+    ACCEPTANCE = "acceptance", _("Acceptance notice")
+    RESULT = "result", _("Result document")
+    DELIVERY_RECEIPT = "delivery", _("Delivery receipt")
+
+
+class ArchivedDocument(models.Model):
+    """The archival PDF of a written document, rendered once from its frozen content.
+
+    The PDF is never re-rendered: its SHA-256 is recorded so a later copy can be checked.
+    """
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("Case"), on_delete=models.CASCADE, related_name="archived_documents"
+    )
+    kind = models.CharField(_("Kind"), max_length=12, choices=DocumentKind.choices)
+    number = models.CharField(_("Document number"), max_length=60)
+    file = models.FileField(_("File"), upload_to="cases/archive/", max_length=200)
+    size = models.PositiveIntegerField(_("Size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    created_at = models.DateTimeField(_("Archived at"))
+
+    class Meta:
+        verbose_name = _("Archived document")
+        verbose_name_plural = _("Archived documents")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "number"], name="cases_archive_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.number}"
