@@ -32,3 +32,13 @@ if [ ! -x .venv/bin/python ]; then
 fi
 VENV_PY="$ROOT/.venv/bin/python"
 pip_install() { "$VENV_PY" -m pip install -q --disable-pip-version-check "$@"; }
+
+# Printed documents and archival PDFs (WeasyPrint) need Pango and a Chinese font on the server.
+ensure_print_packages() {
+  if ! { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q "libpangoft2-1.0.so.0" \
+    || ! fc-list 2>/dev/null | grep -qi "Noto Serif CJK"; then
+    echo "== installing Pango and fonts-noto-cjk (printed documents and PDFs)"
+    apt_install libpango-1.0-0 libpangoft2-1.0-0 fontconfig fonts-noto-cjk \
+      || echo "!! could not install Pango/fonts-noto-cjk: PDFs need them (see docs/operations.md)" >&2
+  fi
+}
