@@ -388,6 +388,8 @@ EVENT_LABELS = {
     "case.paper.handed_over": _("Paper dossier handed over"),
     "case.paper.received": _("Paper dossier received"),
     "case.claimed": _("Taken for review"),
+    "case.assigned": _("Assigned"),
+    "case.extended": _("Time limit extended"),
     "case.correction.requested": _("Correction requested"),
     "case.supplemented": _("Correction supplied"),
     "case.special.started": _("Special procedure started"),

@@ -708,6 +708,142 @@ def claim_case(*, case: Case, actor: Any, now: datetime.datetime | None = None) 
     return case
 
 
+def _colleague(case: Case, user: Any, field: str) -> Any:
+    """A reviewer of the case's department (someone to assign to, or an approver)."""
+    user = _user(user)
+    if (
+        user is None
+        or not user.is_active
+        or user.department_id != case.department_id
+        or not user.has_perm("cases.review_case")
+    ):
+        raise CaseError(
+            _("Choose a reviewer of %(department)s.") % {"department": case.department.name},
+            code="invalid",
+            field=field,
+        )
+    return user
+
+
+def assign_case(
+    *, case: Case, actor: Any, reviewer: Any, now: datetime.datetime | None = None
+) -> Case:
+    """Give an accepted or in-review case to a reviewer of the department (分办 / 改派)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _lock(case)
+        _check_reviewer(case, actor)
+        reviewer = _colleague(case, reviewer, "reviewer")
+        old = case.status
+        if case.status == CaseStatus.ACCEPTED:
+            _move(case, CaseStatus.IN_REVIEW)
+        elif case.status not in (CaseStatus.IN_REVIEW, CaseStatus.CORRECTION, CaseStatus.SPECIAL):
+            raise CaseError(
+                _("A case that is “%(now)s” cannot be assigned.")
+                % {"now": case.get_status_display()},
+                code="transition",
+            )
+        if case.reviewer_id == reviewer.pk:
+            raise CaseError(
+                _("%(name)s already handles this case.") % {"name": reviewer.display_name},
+                code="same",
+                field="reviewer",
+            )
+        previous = case.reviewer.display_name if case.reviewer_id else ""
+        case.reviewer = reviewer
+        case.save(update_fields=["status", "reviewer"])
+        _event(
+            case,
+            "case.assigned",
+            actor=actor,
+            at=now,
+            from_status=old,
+            note=reviewer.display_name,
+            data={"reviewer": reviewer.display_name, "previous": previous},
+        )
+    return case
+
+
+MAX_EXTENSION_DAYS = 10  # 行政许可法 Art. 42: once, by up to ten days, approved by the head
+
+
+def extend_deadline(
+    *,
+    case: Case,
+    actor: Any,
+    days: int,
+    reason: str,
+    approver: Any,
+    now: datetime.datetime | None = None,
+) -> Case:
+    """延期 (Art. 42): the time limit grows once by up to 10 working days with the approval of the
+    authority's head, and the applicant is told why."""
+    now = now or timezone.now()
+    reason = reason.strip()
+    if not 1 <= days <= MAX_EXTENSION_DAYS:
+        raise CaseError(
+            _("An extension is 1 to %(max)s working days.") % {"max": MAX_EXTENSION_DAYS},
+            code="invalid",
+            field="days",
+        )
+    if not reason:
+        raise CaseError(
+            _("Give the reason the applicant will be told."),
+            code="reason_required",
+            field="reason",
+        )
+    with transaction.atomic():
+        case = _lock(case)
+        _check_reviewer(case, actor)
+        if case.status not in (CaseStatus.IN_REVIEW, CaseStatus.CORRECTION, CaseStatus.SPECIAL):
+            raise CaseError(
+                _("A case that is “%(now)s” cannot be extended.")
+                % {"now": case.get_status_display()},
+                code="transition",
+            )
+        approver = _colleague(case, approver, "approver")
+        if approver.pk == _user(actor).pk:
+            raise CaseError(
+                _("The extension must be approved by someone else (the authority's head)."),
+                code="invalid",
+                field="approver",
+            )
+        if case.events.filter(action="case.extended").exists():
+            raise CaseError(
+                _("This case has already been extended once."), code="extended", field="days"
+            )
+        before = (case.promised_limit_days, case.statutory_limit_days)
+        case.promised_limit_days += days
+        if case.statutory_limit_days is not None:
+            case.statutory_limit_days += days
+        case.save(update_fields=["promised_limit_days", "statutory_limit_days"])
+        _refresh_due(case)
+        _event(
+            case,
+            "case.extended",
+            actor=actor,
+            at=now,
+            from_status=case.status,
+            note=reason[:1000],
+            data={
+                "days": days,
+                "approver": approver.display_name,
+                "promised_limit_days": [before[0], case.promised_limit_days],
+                "statutory_limit_days": [before[1], case.statutory_limit_days],
+                "due_on": case.due_on.isoformat() if case.due_on else None,
+            },
+        )
+        _notify(
+            case.phone,
+            _(
+                "The time limit of application %(number)s is extended by %(days)s working days: "
+                "%(reason)s"
+            )
+            % {"number": case.number, "days": days, "reason": reason[:200]},
+        )
+    return case
+
+
 def request_correction(
     *, case: Case, actor: Any, items: list[str], now: datetime.datetime | None = None
 ) -> CasePause:
@@ -892,6 +1028,17 @@ def decide(
             from_status=old,
             note=opinion[:1000],
             data=data,
+        )
+        _notify(
+            case.phone,
+            (
+                _("Application %(number)s is approved; we will tell you when the result is ready.")
+                if approve
+                else _(
+                    "Application %(number)s is not approved; the decision letter is being prepared."
+                )
+            )
+            % {"number": case.number},
         )
     return case
 

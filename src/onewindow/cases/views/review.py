@@ -108,6 +108,56 @@ class SpecialForm(forms.Form):
         ).order_by("full_name", "username")
 
 
+def _department_reviewers(department_id: int) -> Any:
+    from onewindow.accounts.models import User
+
+    return (
+        User.objects.filter(
+            department_id=department_id,
+            is_active=True,
+            groups__permissions__codename="review_case",
+            groups__permissions__content_type__app_label="cases",
+        )
+        .distinct()
+        .order_by("full_name", "username")
+    )
+
+
+class AssignForm(forms.Form):
+    reviewer = forms.ModelChoiceField(
+        label=gettext_lazy("Reviewer"),
+        queryset=None,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args: Any, department_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reviewer"].queryset = _department_reviewers(department_id)
+
+
+class ExtendForm(forms.Form):
+    days = forms.IntegerField(
+        label=gettext_lazy("Working days"),
+        min_value=1,
+        max_value=services.MAX_EXTENSION_DAYS,
+        widget=forms.NumberInput(attrs={"class": "form-control"}),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason (the applicant is told)"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+    )
+    approver = forms.ModelChoiceField(
+        label=gettext_lazy("Approved by (head of the authority)"),
+        queryset=None,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+    def __init__(self, *args: Any, department_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["approver"].queryset = _department_reviewers(department_id)
+
+
 class EndSpecialForm(forms.Form):
     result = forms.CharField(
         label=gettext_lazy("Result of the procedure"),
@@ -116,7 +166,8 @@ class EndSpecialForm(forms.Form):
     )
 
 
-ACTIONS = ("decide", "correction", "special", "end_special")
+ACTIONS = ("decide", "correction", "special", "end_special", "assign", "extend")
+SCOPED = ("special", "assign", "extend")  # forms that list the department's people
 
 
 def _review_case(request: HttpRequest, number: str) -> Case:
@@ -137,6 +188,8 @@ def case_review(request: HttpRequest, number: str) -> HttpResponse:
         "correction": CorrectionForm(prefix="correction"),
         "special": SpecialForm(prefix="special", department_id=case.department_id),
         "end_special": EndSpecialForm(prefix="end_special"),
+        "assign": AssignForm(prefix="assign", department_id=case.department_id),
+        "extend": ExtendForm(prefix="extend", department_id=case.department_id),
     }
     status = 200
     if request.method == "POST":
@@ -144,7 +197,7 @@ def case_review(request: HttpRequest, number: str) -> HttpResponse:
         if action not in ACTIONS:
             return HttpResponse(status=400)
         form_class = type(forms_by_action[action])
-        extra = {"department_id": case.department_id} if action == "special" else {}
+        extra = {"department_id": case.department_id} if action in SCOPED else {}
         form = form_class(request.POST, prefix=action, **extra)
         forms_by_action[action] = form
         if form.is_valid():
@@ -192,6 +245,16 @@ def _run(action: str, case: Case, data: dict[str, Any], actor: Any) -> None:
             case=case,
             actor=actor,
             procedure=data["procedure"],
+            reason=data["reason"],
+            approver=data["approver"],
+        )
+    elif action == "assign":
+        services.assign_case(case=case, actor=actor, reviewer=data["reviewer"])
+    elif action == "extend":
+        services.extend_deadline(
+            case=case,
+            actor=actor,
+            days=data["days"],
             reason=data["reason"],
             approver=data["approver"],
         )
