@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.core.management import call_command
 from django.db import transaction
@@ -64,6 +65,7 @@ DEMO_ACCOUNTS = [
     DemoAccount("guide", "guide", "刘导办"),
     DemoAccount("clerk", "clerk", "王受理"),
     DemoAccount("reviewer", "reviewer", "陈审批", department="区行政审批局"),
+    DemoAccount("reviewer2", "reviewer", "黄审核", department="区市监局"),
     DemoAccount("certificate", "certificate_clerk", "赵出证"),
     DemoAccount("helper", "helper", "孙帮办"),
     DemoAccount("complaints", "complaint_handler", "周督办"),
@@ -244,19 +246,16 @@ def _demo_id_number(i: int) -> str:
     return first17 + id_check_char(first17)
 
 
+# A second department's reviewer and the states its demo cases end in (several departments).
+SECOND_DEPARTMENT_PLANS = ["accepted", "in_review", "correction", "result_ready", "closed"]
+
+
 def _create_demo_cases() -> None:
-    """Demo cases of the 区行政审批局 items, one in each state of the loop, made through the
-    case services like real ones (skipped once any case exists, or without this year's
-    working-day calendar)."""
-    import datetime
-
-    from django.db.models import Count
-    from django.utils import timezone
-
+    """Demo cases made through the case services like real ones: one in each state of the loop
+    for the 区行政审批局 items, and a handful for the 区市监局 items (skipped once any case exists,
+    or without this year's working-day calendar)."""
     from onewindow.accounts.models import User
-    from onewindow.cases import services as cases
-    from onewindow.cases.models import Case, MaterialState
-    from onewindow.catalog.models import Delegation, Power, ServiceItem
+    from onewindow.cases.models import Case
     from onewindow.core.calendar import UnknownCalendarYear
     from onewindow.halls.models import Hall
 
@@ -265,13 +264,36 @@ def _create_demo_cases() -> None:
     hall = Hall.objects.get(code=DEMO_HALLS[0]["code"])
     users = {
         u.username: u
-        for u in User.objects.filter(username__in=["clerk", "reviewer", "certificate"])
+        for u in User.objects.filter(username__in=["clerk", "reviewer", "reviewer2", "certificate"])
     }
-    if len(users) < 3 or users["reviewer"].department_id is None:
+    if len(users) < 4:
+        return
+    try:
+        _demo_cases_for(hall, users, users["reviewer"], DEMO_CASE_PLANS, first=0)
+        _demo_cases_for(
+            hall, users, users["reviewer2"], SECOND_DEPARTMENT_PLANS, first=len(DEMO_CASE_PLANS)
+        )
+    except UnknownCalendarYear:
+        return  # the administrator enters this year's calendar first; the demo stays usable
+
+
+def _demo_cases_for(
+    hall: Any, users: dict[str, Any], reviewer: Any, plans: list[str], *, first: int
+) -> None:
+    import datetime
+
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from onewindow.cases import services as cases
+    from onewindow.cases.models import MaterialState
+    from onewindow.catalog.models import Delegation, Power, ServiceItem
+
+    if reviewer.department_id is None:
         return
     today = timezone.localdate()
     receivable = Delegation.objects.effective_on(today).filter(
-        power=Power.RECEIVE, item__department_id=users["reviewer"].department_id
+        power=Power.RECEIVE, item__department_id=reviewer.department_id
     )
     items = list(
         ServiceItem.objects.published()
@@ -282,61 +304,40 @@ def _create_demo_cases() -> None:
     )
     if not items:
         return
-    clerk, reviewer, certificate = users["clerk"], users["reviewer"], users["certificate"]
+    clerk, certificate = users["clerk"], users["certificate"]
     now = timezone.now()
-    try:
-        for i, plan in enumerate(DEMO_CASE_PLANS):
-            item = items[i % len(items)]
-            scenario = item.scenarios.annotate(n=Count("materials")).filter(n__gt=0).first()
-            start = now - datetime.timedelta(days=12 - i, hours=2)
-            step = iter(start + datetime.timedelta(minutes=20 * k) for k in range(1, 100))
-            case = cases.start_intake(
-                hall=hall,
-                item=item,
-                scenario_code=scenario.code,
-                applicant=cases.Applicant(
-                    kind="person",
-                    name=DEMO_APPLICANTS[i],
-                    phone=f"1380013{8000 + i:04d}",
-                    id_number=_demo_id_number(i),
-                ),
+    for k, plan in enumerate(plans):
+        i = first + k
+        item = items[k % len(items)]
+        scenario = item.scenarios.annotate(n=Count("materials")).filter(n__gt=0).first()
+        start = now - datetime.timedelta(days=12 - k, hours=2 + i % 3)
+        step = iter(start + datetime.timedelta(minutes=20 * n) for n in range(1, 100))
+        case = cases.start_intake(
+            hall=hall,
+            item=item,
+            scenario_code=scenario.code,
+            applicant=cases.Applicant(
+                kind="person",
+                name=DEMO_APPLICANTS[i % len(DEMO_APPLICANTS)],
+                phone=f"1380013{8000 + i:04d}",
+                id_number=_demo_id_number(i),
+            ),
+            actor=clerk,
+            now=start,
+        )
+        if plan == "received":
+            continue
+        if plan == "refused":
+            cases.refuse_case(
+                case=case,
                 actor=clerk,
-                now=start,
+                reason="申请事项依法不需要取得行政许可",
+                now=next(step),
             )
-            if plan == "received":
-                continue
-            if plan == "refused":
-                cases.refuse_case(
-                    case=case,
-                    actor=clerk,
-                    reason="申请事项依法不需要取得行政许可",
-                    now=next(step),
-                )
-                continue
-            materials = list(case.materials.all())
-            if plan == "notice_given":
-                for material in materials[1:]:
-                    cases.check_material(
-                        case=case,
-                        code=material.code,
-                        check=cases.MaterialCheck(
-                            state=MaterialState.RECEIVED, paper=True, copies=1
-                        ),
-                        actor=clerk,
-                        now=next(step),
-                    )
-                cases.check_material(
-                    case=case,
-                    code=materials[0].code,
-                    check=cases.MaterialCheck(
-                        state=MaterialState.WRONG, paper=True, reason="缺少申请人签字"
-                    ),
-                    actor=clerk,
-                    now=next(step),
-                )
-                cases.give_one_time_notice(case=case, actor=clerk, now=next(step))
-                continue
-            for material in materials:
+            continue
+        materials = list(case.materials.all())
+        if plan == "notice_given":
+            for material in materials[1:]:
                 cases.check_material(
                     case=case,
                     code=material.code,
@@ -344,44 +345,61 @@ def _create_demo_cases() -> None:
                     actor=clerk,
                     now=next(step),
                 )
-            cases.accept_case(case=case, actor=clerk, now=next(step))
-            if plan == "accepted":
-                continue
-            cases.claim_case(case=case, actor=reviewer, now=next(step))
-            if plan == "correction":
-                cases.request_correction(
-                    case=case, actor=reviewer, items=["补充经营场所产权证明"], now=next(step)
-                )
-                continue
-            if plan == "special":
-                cases.start_special_procedure(
-                    case=case,
-                    actor=reviewer,
-                    procedure="现场勘查",
-                    reason="需核实经营场所条件",
-                    approver=reviewer,
-                    now=next(step),
-                )
-                continue
-            if plan == "in_review":
-                continue
-            cases.decide(
-                case=case, actor=reviewer, approve=True, opinion="符合条件，同意", now=next(step)
-            )
-            if plan == "approved":
-                continue
-            cases.issue_result(
-                case=case, actor=certificate, number=f"DEMO-{case.number}", now=next(step)
-            )
-            if plan == "result_ready":
-                continue
-            cases.deliver_result(
+            cases.check_material(
                 case=case,
-                actor=certificate,
-                mode="window",
-                recipient_name=case.applicant_name,
-                recipient_id_number=case.id_number,
+                code=materials[0].code,
+                check=cases.MaterialCheck(
+                    state=MaterialState.WRONG, paper=True, reason="缺少申请人签字"
+                ),
+                actor=clerk,
                 now=next(step),
             )
-    except UnknownCalendarYear:
-        return  # the administrator enters this year's calendar first; the demo stays usable
+            cases.give_one_time_notice(case=case, actor=clerk, now=next(step))
+            continue
+        for material in materials:
+            cases.check_material(
+                case=case,
+                code=material.code,
+                check=cases.MaterialCheck(state=MaterialState.RECEIVED, paper=True, copies=1),
+                actor=clerk,
+                now=next(step),
+            )
+        cases.accept_case(case=case, actor=clerk, now=next(step))
+        if plan == "accepted":
+            continue
+        cases.claim_case(case=case, actor=reviewer, now=next(step))
+        if plan == "correction":
+            cases.request_correction(
+                case=case, actor=reviewer, items=["补充经营场所产权证明"], now=next(step)
+            )
+            continue
+        if plan == "special":
+            cases.start_special_procedure(
+                case=case,
+                actor=reviewer,
+                procedure="现场勘查",
+                reason="需核实经营场所条件",
+                approver=reviewer,
+                now=next(step),
+            )
+            continue
+        if plan == "in_review":
+            continue
+        cases.decide(
+            case=case, actor=reviewer, approve=True, opinion="符合条件，同意", now=next(step)
+        )
+        if plan == "approved":
+            continue
+        cases.issue_result(
+            case=case, actor=certificate, number=f"DEMO-{case.number}", now=next(step)
+        )
+        if plan == "result_ready":
+            continue
+        cases.deliver_result(
+            case=case,
+            actor=certificate,
+            mode="window",
+            recipient_name=case.applicant_name,
+            recipient_id_number=case.id_number,
+            now=next(step),
+        )
