@@ -8,7 +8,12 @@ Environment variables (all optional):
   DATABASE_URL               e.g. postgres://user@host:5432/db; SQLite when unset
   ONEWINDOW_DB_PREPARED      "0" turns off prepared statements on PostgreSQL (default "1")
   ONEWINDOW_TIME_ZONE        default Asia/Shanghai
+  ONEWINDOW_PUBLIC_URL       the public site's address (e.g. https://zwfw.example.gov.cn), for
+                             QR codes on printed and archived receipts
   ONEWINDOW_MAX_UPLOAD_MB    largest accepted upload (default 20)
+  ONEWINDOW_CASE_FILE_MAX_MB largest scan or photo uploaded for a case (default 10)
+  ONEWINDOW_CLIENT_IP_HEADER behind a proxy, the header with the client's address (HTTP_X_REAL_IP)
+  ONEWINDOW_CASE_YELLOW_SHARE share of a case's time after which its light is yellow (0.8)
 """
 
 import sys
@@ -38,6 +43,8 @@ if not SECRET_KEY:
         _key_file.chmod(0o600)
 
 ALLOWED_HOSTS = env_list("ONEWINDOW_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+# Where citizens reach the site; receipts rendered without a request (the archive worker) need it.
+ONEWINDOW_PUBLIC_URL = env("ONEWINDOW_PUBLIC_URL", "").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env_list("ONEWINDOW_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -172,12 +179,23 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not _MANIFEST
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 
-# Uploaded files under these prefixes are served only to staff holding the permission.
-ONEWINDOW_PROTECTED_MEDIA = {"catalog/agreements/": "catalog.view_delegationagreement"}
+# Uploaded files under these prefixes are served only to staff holding the permission. None:
+# never through /media/ at all (a case's files are streamed by `cases` views that check the case).
+ONEWINDOW_PROTECTED_MEDIA: dict[str, str | None] = {
+    "catalog/agreements/": "catalog.view_delegationagreement",
+    "cases/": None,
+}
 
 MAX_UPLOAD_MB = env_int("ONEWINDOW_MAX_UPLOAD_MB", 20)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Scans and photos of a case's materials (checked by content in `cases.uploads`). Django's own
+# limits above do not stop them first: DATA_UPLOAD_MAX_MEMORY_SIZE leaves file data out, and
+# files over FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to a temporary file.
+ONEWINDOW_CASE_FILE_MAX_MB = env_int("ONEWINDOW_CASE_FILE_MAX_MB", 10)
+# Behind a reverse proxy: the request header carrying the client's address (e.g. HTTP_X_REAL_IP),
+# so the online application's SMS codes are throttled per applicant, not per proxy.
+ONEWINDOW_CLIENT_IP_HEADER = env("ONEWINDOW_CLIENT_IP_HEADER", "")
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
@@ -189,7 +207,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("ONEWINDOW_LOG_LEVEL", "INFO")},
-    "loggers": {"jieba": {"level": "WARNING"}},
+    # WeasyPrint logs each rendering step of every archived PDF at INFO.
+    "loggers": {"jieba": {"level": "WARNING"}, "weasyprint.progress": {"level": "WARNING"}},
 }
 
 # Where ticket SMS go; the default writes them to the log (like Django's console e-mail backend).
@@ -205,5 +224,7 @@ ONEWINDOW_API_TOKEN_CACHE_SECONDS = float(env("ONEWINDOW_API_TOKEN_CACHE_SECONDS
 
 # Installation identity shown on every page and printout.
 ONEWINDOW_SITE_NAME = env("ONEWINDOW_SITE_NAME", "政务服务中心")
+# A case's light turns yellow once this share of its working days is used (red when overdue).
+ONEWINDOW_CASE_YELLOW_SHARE = float(env("ONEWINDOW_CASE_YELLOW_SHARE", "0.8"))
 
 CSRF_FAILURE_VIEW = "onewindow.core.views.csrf_failure"

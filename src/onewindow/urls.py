@@ -14,6 +14,7 @@ urlpatterns = [
     path("workstation/", include("onewindow.tickets.urls_workstation")),
     path("booking/", include("onewindow.tickets.urls_booking")),
     path("track/", include("onewindow.cases.urls_tracking")),
+    path("apply/", include("onewindow.cases.urls_apply")),
     path("cases/", include("onewindow.cases.urls")),
     path("manage/status/", include("onewindow.tickets.urls_status")),
     path("manage/hall/", include("onewindow.halls.urls")),

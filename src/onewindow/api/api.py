@@ -1,4 +1,4 @@
-"""The device API (/api/v1/): kiosks, hall displays and window actions.
+"""The device API (/api/v1/): kiosks, hall displays, window actions and cases (`api.cases`).
 
 Errors are JSON {"detail": <message in Chinese>, "code": <slug>, "field": <field or null>}
 with status 400 (bad input), 401 (no or bad token), 403 (wrong hall or kind of token), 404
@@ -116,7 +116,8 @@ def _api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
-    loc = [str(part) for part in first.get("loc", ()) if part not in ("body", "payload")]
+    where = ("body", "payload", "query", "path")
+    loc = [str(part) for part in first.get("loc", ()) if part not in where]
     field = loc[0] if loc else None
     name = ".".join(loc) or "body"
     if first.get("type") == "missing":
@@ -556,3 +557,9 @@ def transfer(request: HttpRequest, window_id: int, payload: TransferIn) -> dict[
         )
 
     return _window_action(request, window_id, act)
+
+
+# Cases (back office and front desk): see `onewindow.api.cases`.
+from onewindow.api.cases import router as cases_router  # noqa: E402
+
+api.add_router("/cases", cases_router)

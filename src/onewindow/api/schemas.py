@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -59,3 +59,114 @@ class TransferIn(Schema):
 
 
 DisplayOut = dict[str, Any]
+
+
+# Cases (back office and front desk) -------------------------------------------------------------
+
+
+class PaperOut(Schema):
+    state: str = Field(description="none, on_its_way (on a hand-over sheet) or received.")
+    sheet: str | None = Field(None, description="The hand-over sheet's number.")
+    documents: int | None = Field(None, description="Paper documents on the sheet.")
+    handed_over_at: datetime.datetime | None = None
+    received_at: datetime.datetime | None = None
+
+
+class CaseRowOut(Schema):
+    number: str
+    status: str
+    status_label: str
+    item_code: str
+    item_name: str
+    scenario: str
+    department: str
+    applicant: str = Field(description="The applicant's name, masked (张*明).")
+    channel: str
+    received_at: datetime.datetime
+    accepted_on: datetime.date | None
+    due_on: datetime.date | None = Field(description="The promised date; null while paused.")
+    light: str = Field(description="green, yellow, red, paused, or none (not running).")
+    remaining_days: int | None = Field(description="Working days left; negative when overdue.")
+    reviewer: str | None
+    paper: str = Field(description="none, on_its_way or received.")
+
+
+class CaseListOut(Schema):
+    role: str = Field(description="reviewer (the department's work list) or hall (the hall's).")
+    count: int
+    page: int
+    page_size: int
+    pages: int
+    results: list[CaseRowOut]
+
+
+class ClockOut(Schema):
+    light: str
+    limit_days: int
+    used_days: int
+    remaining_days: int
+    due_on: datetime.date | None
+    paused: bool
+
+
+class CaseMaterialOut(Schema):
+    code: str
+    name: str
+    required: bool
+    state: str
+    state_label: str
+    paper: bool
+    electronic: bool
+    copies: int
+    original_verified: bool
+    deferred_until: datetime.date | None
+
+
+class CaseEventOut(Schema):
+    action: str
+    label: str
+    at: datetime.datetime
+    from_status: str
+    to_status: str
+    actor: str | None
+    power: str
+    note: str
+
+
+class CaseOut(Schema):
+    number: str
+    status: str
+    status_label: str
+    item_code: str
+    item_name: str
+    item_version: int
+    scenario: str
+    department: str
+    hall: str
+    channel: str
+    applicant_kind: str
+    applicant: str
+    id_number: str = Field(description="Masked: region and last four only.")
+    agent: str
+    received_at: datetime.datetime
+    accepted_at: datetime.datetime | None
+    accepted_on: datetime.date | None
+    deemed_accepted: bool
+    promised_limit_days: int
+    statutory_limit_days: int | None
+    due_on: datetime.date | None
+    decided_at: datetime.datetime | None
+    closed_at: datetime.datetime | None
+    result_code: str | None
+    visits: int
+    reviewer: str | None
+    clock: ClockOut | None = Field(description="null before acceptance and once final.")
+    paper: PaperOut
+    materials: list[CaseMaterialOut]
+    timeline: list[CaseEventOut]
+
+
+class DecisionIn(Schema):
+    decision: Literal["approve", "deny"]
+    opinion: str = Field(description="The review opinion (required).", max_length=2000)
+    reasons: str = Field("", description="Required for a denial (Art. 38).", max_length=2000)

@@ -186,6 +186,8 @@ class Case(models.Model):
         _("Result"), max_length=2, choices=ResultCode.choices, blank=True
     )
     visits = models.PositiveSmallIntegerField(_("Visits"), default=0)
+    # The online form's one-time token: a double-submitted application makes one case.
+    submission_token = models.CharField(_("Submission token"), max_length=64, blank=True)
 
     received_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -227,6 +229,11 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=~Q(applicant_kind=ApplicantKind.ORGANISATION) | ~Q(credit_code=""),
                 name="cases_organisation_has_credit_code",
+            ),
+            models.UniqueConstraint(
+                fields=["submission_token"],
+                condition=~Q(submission_token=""),
+                name="cases_submission_token_unique",
             ),
         ]
 
@@ -381,6 +388,8 @@ class CaseNotice(models.Model):
 EVENT_LABELS = {
     "case.received": _("Received"),
     "case.material.checked": _("Material checked"),
+    "case.file.attached": _("File uploaded"),
+    "case.originals.verified": _("Originals verified at the window"),
     "case.notice.given": _("One-time notice given"),
     "case.resumed": _("Applicant came back"),
     "case.refused": _("Not accepted"),
@@ -635,9 +644,9 @@ class CaseFile(models.Model):
 
 
 class DocumentKind(models.TextChoices):
-    ONE_TIME_NOTICE = "one_time", _("One-time notice")
+    ONE_TIME_NOTICE = "one_time", _("One-time notice letter")
     REFUSAL = "refusal", _("Notice of non-acceptance")
-    ACCEPTANCE = "acceptance", _("Acceptance notice")
+    ACCEPTANCE = "acceptance", _("Notice of acceptance")
     RESULT = "result", _("Result document")
     DELIVERY_RECEIPT = "delivery", _("Delivery receipt")
 
@@ -668,3 +677,26 @@ class ArchivedDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
+
+
+class PhoneCode(models.Model):
+    """An SMS code that confirms an online applicant's mobile number (`cases.online`).
+
+    Only a keyed hash of the code is stored. A code expires, allows a few attempts, and a number
+    gets a new one only after a pause and a few times an hour.
+    """
+
+    phone = models.CharField(_("Mobile number"), max_length=20, db_index=True)
+    code_hash = models.CharField(_("Code (hashed)"), max_length=64)
+    created_at = models.DateTimeField(_("Sent at"))
+    expires_at = models.DateTimeField(_("Expires at"))
+    attempts = models.PositiveSmallIntegerField(_("Wrong attempts"), default=0)
+    confirmed_at = models.DateTimeField(_("Confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS code")
+        verbose_name_plural = _("SMS codes")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.phone[:3]}…{self.phone[-2:]} {self.created_at:%Y-%m-%d %H:%M}"

@@ -16,19 +16,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from onewindow.cases import clock, queries
+from onewindow.cases import clock, queries, uploads
 from onewindow.cases.models import (
+    FINAL_STATUSES,
     INTAKE_STATUSES,
     ApplicantKind,
     Case,
     CaseCounter,
     CaseEvent,
+    CaseFile,
     CaseMaterial,
     CaseNotice,
     CasePause,
@@ -205,19 +208,31 @@ def clean_applicant(data: Applicant) -> Applicant:
 
 def _next_case_number(day: datetime.date) -> str:
     """The day's next case number, e.g. 2026112800001 (the counter row is locked until commit)."""
-    CaseCounter.objects.get_or_create(day=day)
-    updated = CaseCounter.objects.filter(day=day).update(last_number=F("last_number") + 1)
-    assert updated == 1
-    number = CaseCounter.objects.values_list("last_number", flat=True).get(day=day)
-    return f"{day:%Y%m%d}{number:05d}"
+    counter, _created = CaseCounter.objects.select_for_update().get_or_create(day=day)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return f"{day:%Y%m%d}{counter.last_number:05d}"
+
+
+# What services read beside the case row; a case never changes them once opened.
+_LOCK_RELATED = {"item": "item__department", "department": "department", "hall": "hall"}
 
 
 def _lock(case: Case) -> Case:
-    return (
-        Case.objects.select_for_update(of=("self",))
-        .select_related("item__department", "department", "hall")
-        .get(pk=case.pk)
-    )
+    """The case row afresh, locked until commit, with its item, department and hall.
+
+    Those already loaded on `case` are reused rather than joined again: joining them made the
+    lock the costliest query of every service (about 110 columns to build and read), and a
+    lifecycle locks its case a dozen times.
+    """
+    loaded = {name for name in _LOCK_RELATED if Case._meta.get_field(name).is_cached(case)}
+    query = Case.objects.select_for_update(of=("self",))
+    if joins := [path for name, path in _LOCK_RELATED.items() if name not in loaded]:
+        query = query.select_related(*joins)  # (with no names it would join every relation)
+    locked = query.get(pk=case.pk)
+    for name in loaded:
+        setattr(locked, name, getattr(case, name))
+    return locked
 
 
 def _event(
@@ -305,6 +320,7 @@ def start_intake(
     channel: str = Channel.WINDOW,
     ticket: Any = None,
     now: datetime.datetime | None = None,
+    submission_token: str = "",
 ) -> Case:
     """Open a case for an application received at a window (or submitted online).
 
@@ -362,9 +378,12 @@ def start_intake(
             correction_restarts=item.correction_clock == "restart",
             received_at=now,
             visits=1 if channel == Channel.WINDOW else 0,
+            submission_token=submission_token,
             received_by=_user(actor),
         )
         case.save()
+        if ServiceItem.department.is_cached(item):  # then later locks need not join it again
+            case.department = item.department
         CaseMaterial.objects.bulk_create(
             [
                 CaseMaterial(
@@ -421,13 +440,30 @@ def check_material(
                 _("Materials can only be checked while the application is being received."),
                 code="transition",
             )
-        material = CaseMaterial.objects.select_for_update().filter(case=case, code=code).first()
-        if material is None:
-            raise CaseError(_("No such material in this case."), code="not_found", field="code")
+        try:  # (a plain get: cheaper to build than first()'s ordered query)
+            material = CaseMaterial.objects.select_for_update().get(case=case, code=code)
+        except CaseMaterial.DoesNotExist:
+            raise CaseError(
+                _("No such material in this case."), code="not_found", field="code"
+            ) from None
         if check.state not in MaterialState.values:
             raise CaseError(_("Choose what was found."), code="invalid", field="state")
         power = ""
-        if check.original_verified and not material.original_verified:
+        original_verified = check.original_verified
+        if case.channel == Channel.ONLINE:
+            # Pre-review sees scans only; originals are seen at the window (`verify_originals`,
+            # which counts the visit), and a later check keeps that verification.
+            if original_verified and not material.original_verified:
+                raise CaseError(
+                    _(
+                        "Originals of an online application are verified when the applicant "
+                        "brings them to the window."
+                    ),
+                    code="online_original",
+                    field="original_verified",
+                )
+            original_verified = material.original_verified
+        if original_verified and not material.original_verified:
             require_power(case.item, Power.VERIFY_ORIGINAL, _local_day(now))
             power = Power.VERIFY_ORIGINAL
         reason = check.reason.strip()[:300]
@@ -459,8 +495,9 @@ def check_material(
         material.paper = check.paper
         material.electronic = check.electronic
         material.copies = max(0, check.copies)
-        material.original_verified = check.original_verified
-        material.verified_by = _user(actor) if check.original_verified else None
+        if original_verified != material.original_verified:
+            material.verified_by = _user(actor) if original_verified else None
+        material.original_verified = original_verified
         material.deferred_until = (
             check.deferred_until if check.state == MaterialState.DEFERRED else None
         )
@@ -538,7 +575,14 @@ def give_one_time_notice(
         )
         _notify(
             case.phone,
-            _("Your application %(number)s needs %(n)s more material(s); see the notice.")
+            (
+                _(
+                    "Your online application %(number)s needs %(n)s more material(s); upload "
+                    "them on the case tracking page, no visit needed."
+                )
+                if case.channel == Channel.ONLINE
+                else _("Your application %(number)s needs %(n)s more material(s); see the notice.")
+            )
             % {"number": case.number, "n": len(lacking)},
         )
     return notice
@@ -612,6 +656,7 @@ def accept_case(*, case: Case, actor: Any, now: datetime.datetime | None = None)
         require_power(case.item, Power.RECEIVE, day)
         if not case.may_become(CaseStatus.ACCEPTED):
             _move(case, CaseStatus.ACCEPTED)  # raises with the reason
+        prefetch_related_objects([case], "materials")  # read once for the checks and the receipt
         lacking = [m for m in case.materials.all() if not m.is_satisfied]
         if lacking:
             raise CaseError(
@@ -628,7 +673,6 @@ def accept_case(*, case: Case, actor: Any, now: datetime.datetime | None = None)
         case.deemed_accepted = late
         case.accepted_at = now
         case.accepted_on = received_on if late else day
-        case.save(update_fields=["status", "accepted_at", "accepted_on", "deemed_accepted"])
         due = clock.due_date(
             started_on=case.accepted_on,
             limit_days=case.promised_limit_days,
@@ -636,7 +680,10 @@ def accept_case(*, case: Case, actor: Any, now: datetime.datetime | None = None)
             calendar=calendar,
         )
         case.due_on = due
-        case.save(update_fields=["due_on"])
+        case.save(
+            update_fields=["status", "accepted_at", "accepted_on", "deemed_accepted", "due_on"]
+        )
+        originals = [m.name for m in originals_to_see(case)]
         notice = CaseNotice.objects.create(
             case=case,
             kind=NoticeKind.ACCEPTANCE,
@@ -654,6 +701,7 @@ def accept_case(*, case: Case, actor: Any, now: datetime.datetime | None = None)
                     {"material": m.name, "state": m.state, "copies": m.copies}
                     for m in case.materials.all()
                 ],
+                "originals_visit": originals,
             },
         )
         _event(
@@ -663,17 +711,24 @@ def accept_case(*, case: Case, actor: Any, now: datetime.datetime | None = None)
             at=now,
             from_status=old,
             power=Power.RECEIVE,
-            data={"due_on": due.isoformat() if due else None, "deemed": late},
-        )
-        _notify(
-            case.phone,
-            _("Application %(number)s is accepted; it is due by %(date)s. Tracking code %(code)s.")
-            % {
-                "number": case.number,
-                "date": due.isoformat() if due else "",
-                "code": case.tracking_code,
+            data={
+                "due_on": due.isoformat() if due else None,
+                "deemed": late,
+                "originals_visit": originals,
             },
         )
+        message = _(
+            "Application %(number)s is accepted; it is due by %(date)s. Tracking code %(code)s."
+        ) % {
+            "number": case.number,
+            "date": due.isoformat() if due else "",
+            "code": case.tracking_code,
+        }
+        if originals:
+            message += _(" Please bring the originals to the hall once: %(names)s.") % {
+                "names": "、".join(originals)
+            }
+        _notify(case.phone, message)
     return notice
 
 
@@ -1297,3 +1352,346 @@ def confirm_hand_over(
                 data={"hand_over": sheet.number},
             )
     return sheet
+
+
+# --- uploaded files and the online channel ------------------------------------------------------
+
+MAX_FILES_PER_MATERIAL = 10
+# When who may add files: staff at the window while receiving (and when the applicant brings a
+# correction); the applicant online while submitting and after a notice or correction request.
+STAFF_UPLOAD_STATUSES = frozenset(
+    {CaseStatus.RECEIVED, CaseStatus.PRE_REVIEW, CaseStatus.NOTICE_GIVEN, CaseStatus.CORRECTION}
+)
+APPLICANT_UPLOAD_STATUSES = frozenset({CaseStatus.NOTICE_GIVEN, CaseStatus.CORRECTION})
+
+
+def _checked_file(upload: Any, field: str) -> uploads.CheckedFile:
+    try:
+        return uploads.check_upload(upload)
+    except uploads.UploadRejected as rejected:
+        raise CaseError(rejected.message, code=rejected.code, field=field) from None
+
+
+def _remove_files(names: list[str]) -> None:
+    """Delete files written by a transaction that did not commit."""
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        default_storage.delete(name)
+
+
+def _attach(
+    case: Case,
+    material_code: str,
+    checked: uploads.CheckedFile,
+    *,
+    actor: Any,
+    now: datetime.datetime,
+    stored: list[str],
+    submitting: bool = False,
+) -> CaseFile:
+    """Store one checked file for a locked case (inside the caller's transaction)."""
+    field = f"material-{material_code}" if submitting else "file"
+    staff = _user(actor)
+    if staff is not None:
+        if getattr(staff, "hall_id", None) != case.hall_id:
+            raise CaseError(
+                _("Only staff of %(hall)s may add files to this case.") % {"hall": case.hall.name},
+                code="other_hall",
+            )
+        allowed = case.status in STAFF_UPLOAD_STATUSES
+    else:
+        allowed = case.channel == Channel.ONLINE and (
+            case.status in APPLICANT_UPLOAD_STATUSES
+            or (submitting and case.status == CaseStatus.PRE_REVIEW)
+        )
+    if not allowed:
+        raise CaseError(
+            _("Files cannot be added to a case that is “%(now)s”.")
+            % {"now": case.get_status_display()},
+            code="transition",
+            field=field,
+        )
+    material = CaseMaterial.objects.filter(case=case, code=material_code).first()
+    if material is None:
+        raise CaseError(_("No such material in this case."), code="not_found", field=field)
+    existing = CaseFile.objects.filter(case=case, material=material)
+    if existing.filter(sha256=checked.sha256).exists():
+        raise CaseError(
+            _("This file has already been uploaded for “%(material)s”.")
+            % {"material": material.name},
+            code="duplicate",
+            field=field,
+        )
+    if existing.count() >= MAX_FILES_PER_MATERIAL:
+        raise CaseError(
+            _("At most %(n)s files can be uploaded for one material.")
+            % {"n": MAX_FILES_PER_MATERIAL},
+            code="too_many",
+            field=field,
+        )
+    case_file = CaseFile(
+        case=case,
+        material=material,
+        original_name=checked.original_name,
+        content_type=checked.content_type,
+        extension=checked.extension,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_at=now,
+        uploaded_by=staff,
+    )
+    case_file.file.save(f"upload{checked.extension}", ContentFile(checked.content), save=False)
+    stored.append(case_file.file.name)
+    case_file.save()
+    _event(
+        case,
+        "case.file.attached",
+        actor=actor,
+        at=now,
+        from_status=case.status,
+        data={
+            "material": material.code,
+            "file": case_file.original_name,
+            "size": case_file.size,
+            "sha256": case_file.sha256,
+            "by_applicant": staff is None,
+        },
+    )
+    return case_file
+
+
+def attach_file(
+    *,
+    case: Case,
+    material_code: str,
+    upload: Any,
+    actor: Any,
+    now: datetime.datetime | None = None,
+) -> CaseFile:
+    """Add a scan or photo to one material of a case: staff at the window (own hall), or the
+    applicant online (`actor` None) after a one-time notice or a correction request.
+
+    The file is checked by its content (`cases.uploads`) before anything is written; on any
+    error nothing is stored, neither a row nor a file on disk.
+    """
+    now = now or timezone.now()
+    checked = _checked_file(upload, "file")
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            case = _lock(case)
+            return _attach(case, material_code, checked, actor=actor, now=now, stored=stored)
+    except BaseException:
+        _remove_files(stored)
+        raise
+
+
+def submit_online_application(
+    *,
+    hall: Any,
+    item: ServiceItem,
+    scenario_code: str,
+    applicant: Applicant,
+    files: dict[str, list[Any]],
+    token: str,
+    now: datetime.datetime | None = None,
+) -> Case:
+    """网上申请: a case on the online channel, waiting for the front desk's pre-review.
+
+    `files` maps material codes to uploads; every required material that may not be supplied
+    later needs at least one. `token` comes from the form: submitting the same form twice
+    returns the first case. Nothing is stored unless everything is accepted.
+    """
+    from onewindow.cases import online
+
+    now = now or timezone.now()
+    token = token.strip()
+    if not token:
+        raise CaseError(_("The form has expired. Please start again."), code="token")
+    existing = Case.objects.filter(submission_token=token).first()
+    if existing is not None:
+        return existing
+    if not online.may_apply_online(item, _local_day(now)):
+        raise CaseError(
+            _("This item cannot be applied for online. Please apply at %(place)s.")
+            % {"place": where_to_go(item)},
+            code="not_online",
+            field="item",
+        )
+    applicant = clean_applicant(applicant)
+    # Every file is checked before anything is written.
+    checked = {
+        code: [_checked_file(upload, f"material-{code}") for upload in uploads_ if upload]
+        for code, uploads_ in files.items()
+    }
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            case = start_intake(
+                hall=hall,
+                item=item,
+                scenario_code=scenario_code,
+                applicant=applicant,
+                actor=None,
+                channel=Channel.ONLINE,
+                now=now,
+                submission_token=token,
+            )
+            materials = list(case.materials.all())
+            known = {m.code for m in materials}
+            for code in checked:
+                if code not in known:
+                    raise CaseError(
+                        _("No such material in this case."), code="not_found", field="files"
+                    )
+            for material in materials:
+                if material.required and not material.may_defer and not checked.get(material.code):
+                    raise CaseError(
+                        _("Upload “%(material)s”.") % {"material": material.name},
+                        code="required",
+                        field=f"material-{material.code}",
+                    )
+            for material in materials:
+                for one in checked.get(material.code, []):
+                    _attach(
+                        case,
+                        material.code,
+                        one,
+                        actor=None,
+                        now=now,
+                        stored=stored,
+                        submitting=True,
+                    )
+            _notify(
+                case.phone,
+                _(
+                    "We have received your online application %(number)s (tracking code "
+                    "%(code)s); the front desk will check it and tell you the result."
+                )
+                % {"number": case.number, "code": case.tracking_code},
+            )
+    except IntegrityError:
+        _remove_files(stored)
+        # The same form submitted twice at once: the other request made the case.
+        existing = Case.objects.filter(submission_token=token).first()
+        if existing is None:
+            raise
+        return existing
+    except BaseException:
+        _remove_files(stored)
+        raise
+    return case
+
+
+def resubmit_online(*, case: Case, now: datetime.datetime | None = None) -> Case:
+    """The online applicant uploaded what the notice (or the correction request) asked for and
+    sends the application back: to pre-review after a notice, to review after a correction.
+    No visit is counted."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _lock(case)
+        if case.channel != Channel.ONLINE:
+            raise CaseError(_("Only online applications are supplemented here."), code="channel")
+        if case.status == CaseStatus.NOTICE_GIVEN:
+            since = case.notice_given_at
+        elif case.status == CaseStatus.CORRECTION:
+            since = (
+                case.events.filter(action="case.correction.requested")
+                .order_by("-at")
+                .values_list("at", flat=True)
+                .first()
+            )
+        else:
+            raise CaseError(
+                _("This application is not waiting for materials from you."), code="transition"
+            )
+        new_files = CaseFile.objects.filter(case=case, uploaded_by__isnull=True)
+        if since is not None:
+            new_files = new_files.filter(uploaded_at__gte=since)
+        if not new_files.exists():
+            raise CaseError(_("Upload the missing materials first."), code="required", field="file")
+        if case.status == CaseStatus.NOTICE_GIVEN:
+            return resume_intake(case=case, actor=None, now=now)
+        return supplement(case=case, actor=None, now=now)
+
+
+def originals_to_see(case: Case) -> list[CaseMaterial]:
+    """Materials of an online case whose originals must still be seen at the window.
+
+    Only when the pinned item version says a visit is needed for it (at least one visit, and not
+    fully online, 网办深度 4): then the materials that come as originals need checking once.
+    """
+    if case.channel != Channel.ONLINE:
+        return []
+    snapshot = case.item_version.snapshot
+    if str(snapshot.get("online_depth", "")) == "4" or not snapshot.get("max_visits"):
+        return []
+    return [
+        m
+        for m in case.materials.all()
+        if m.originals_needed
+        and not m.original_verified
+        and m.state not in (MaterialState.NOT_NEEDED, MaterialState.MISSING)
+    ]
+
+
+def verify_originals(
+    *,
+    case: Case,
+    codes: list[str],
+    actor: Any,
+    now: datetime.datetime | None = None,
+) -> Case:
+    """The online applicant came to the window with the originals: the clerk saw them (原件核验权).
+
+    One trip to the hall, however many originals: one visit is counted.
+    """
+    now = now or timezone.now()
+    if not codes:
+        raise CaseError(_("Tick the originals you have seen."), code="required", field="originals")
+    with transaction.atomic():
+        case = _lock(case)
+        if case.channel != Channel.ONLINE:
+            raise CaseError(
+                _("At the window, tick “Original verified” on the material itself."),
+                code="channel",
+            )
+        if getattr(actor, "hall_id", None) != case.hall_id:
+            raise CaseError(
+                _("Only staff of %(hall)s may verify this case's originals.")
+                % {"hall": case.hall.name},
+                code="other_hall",
+            )
+        if case.status in FINAL_STATUSES:
+            raise CaseError(
+                _("A case that is “%(now)s” cannot be changed.")
+                % {"now": case.get_status_display()},
+                code="transition",
+            )
+        require_power(case.item, Power.VERIFY_ORIGINAL, _local_day(now))
+        materials = list(
+            CaseMaterial.objects.select_for_update()
+            .filter(case=case, code__in=codes, originals_needed__gt=0, original_verified=False)
+            .order_by("pk")
+        )
+        if not materials:
+            raise CaseError(
+                _("These originals have already been verified."), code="done", field="originals"
+            )
+        for material in materials:
+            material.original_verified = True
+            material.verified_by = _user(actor)
+            material.save(update_fields=["original_verified", "verified_by"])
+        case.visits += 1
+        case.save(update_fields=["visits"])
+        _event(
+            case,
+            "case.originals.verified",
+            actor=actor,
+            at=now,
+            from_status=case.status,
+            power=Power.VERIFY_ORIGINAL,
+            data={"materials": [m.code for m in materials]},
+        )
+    return case

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from onewindow.cases import clock, queries
-from onewindow.cases.models import Case, CasePause, CaseStatus, MaterialState
+from onewindow.cases.models import Case, CasePause, CaseStatus, Channel, MaterialState
 from onewindow.core.calendar import WorkingCalendar
 
 FAILURE_LIMIT = 10
@@ -31,6 +31,7 @@ PUBLIC_STEPS = {
     "case.received": _("Application received"),
     "case.notice.given": _("One-time notice of missing materials"),
     "case.resumed": _("Missing materials brought"),
+    "case.originals.verified": _("Originals seen at the window"),
     "case.refused": _("Not accepted"),
     "case.accepted": _("Accepted"),
     "case.claimed": _("Under review"),
@@ -102,6 +103,10 @@ class PublicView:
     needed: list[str]
     due_on: datetime.date | None
     clock_state: clock.ClockState | None
+    # Online applications: the applicant uploads what is needed from the tracking page, and
+    # may have to bring originals once.
+    supplement_online: bool = False
+    originals: tuple[str, ...] = ()
 
 
 def public_view(case: Case, *, today: datetime.date | None = None) -> PublicView:
@@ -123,12 +128,21 @@ def public_view(case: Case, *, today: datetime.date | None = None) -> PublicView
         pause = CasePause.objects.filter(case=case, ended_on__isnull=True).first()
         needed = [pause.reason] if pause else []
     state = queries.case_clock(case, today, calendar=WorkingCalendar())
+    online = case.channel == Channel.ONLINE
+    originals: tuple[str, ...] = ()
+    if online and case.accepted_at is not None and not case.is_final:
+        from onewindow.cases.services import originals_to_see
+
+        originals = tuple(m.name for m in originals_to_see(case))
     return PublicView(
         case=case,
         steps=steps,
         needed=needed,
         due_on=state.due_on if state else None,
         clock_state=state,
+        supplement_online=online
+        and case.status in (CaseStatus.NOTICE_GIVEN, CaseStatus.CORRECTION),
+        originals=originals,
     )
 
 

@@ -32,7 +32,12 @@ NAV: list[NavItem] = [
     NavItem(_("Window workstation"), "workstation:page", permission="tickets.serve_ticket"),
     NavItem(_("Live hall status"), "hallstatus:status", permission="tickets.view_hall_status"),
     NavItem(_("Receive an application"), "cases:intake-pick", permission="cases.receive_case"),
+    NavItem(_("Online pre-review"), "cases:pre-review-queue", permission="cases.receive_case"),
+    NavItem(_("Paper hand-over"), "cases:handover-queue", permission="cases.receive_case"),
     NavItem(_("Review work queue"), "cases:review-queue", permission="cases.review_case"),
+    NavItem(
+        _("Paper dossiers to receive"), "cases:handover-incoming", permission="cases.review_case"
+    ),
     NavItem(_("Results and delivery"), "cases:results-queue", permission="cases.deliver_case"),
     NavItem(
         _("Items"), "catalog:manage-items", permission="catalog.change_serviceitem", group=CATALOG

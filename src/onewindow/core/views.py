@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import posixpath
 from typing import Any
 
 from django.conf import settings
@@ -83,9 +84,14 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 @require_GET
 def media(request: HttpRequest, path: str) -> HttpResponse:
     """Uploaded files. Blank forms and samples are public; prefixes in
-    settings.ONEWINDOW_PROTECTED_MEDIA (e.g. signed agreement scans) need a permission."""
+    settings.ONEWINDOW_PROTECTED_MEDIA (e.g. signed agreement scans) need a permission; a prefix
+    mapped to None (a case's files) is never served here."""
+    # Checked on the path `serve` will open: "./cases/…" or "x/../cases/…" must not slip past.
+    path = posixpath.normpath(path).lstrip("/")
     for prefix, perm in settings.ONEWINDOW_PROTECTED_MEDIA.items():
         if path.startswith(prefix):
+            if perm is None:
+                raise Http404
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             if not request.user.has_perm(perm):

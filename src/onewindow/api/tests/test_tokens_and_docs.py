@@ -199,6 +199,11 @@ ENDPOINTS = {
     ("post", "/api/v1/windows/{window_id}/start"),
     ("post", "/api/v1/windows/{window_id}/finish"),
     ("post", "/api/v1/windows/{window_id}/transfer"),
+    ("get", "/api/v1/cases/"),
+    ("get", "/api/v1/cases/{number}"),
+    ("post", "/api/v1/cases/{number}/claim"),
+    ("post", "/api/v1/cases/{number}/decision"),
+    ("get", "/api/v1/cases/{number}/export"),
 }
 
 

@@ -101,3 +101,36 @@ def test_another_halls_certificate_clerk_finds_nothing(
     assert outsider.post(url, {"action": "issue", "issue-number": "X"}).status_code == 404
     approved.refresh_from_db()
     assert approved.status == CaseStatus.APPROVED
+
+
+def test_the_queue_lights_art_44s_ten_working_days(
+    setup: Setup,
+    hall: Any,
+    clerk: Any,
+    reviewer: Any,
+    certificate_clerk: Any,
+    client_for: Any,
+    django_assert_max_num_queries: Any,
+):
+    import datetime
+
+    from django.utils import timezone
+
+    from onewindow.cases.tests.test_intake import at
+
+    # Decided Mon 2 March 2026: ten working days run to Mon 16 March.
+    old = accepted_case(setup, hall, clerk)
+    services.claim_case(case=old, actor=reviewer)
+    services.decide(
+        case=old, actor=reviewer, approve=True, opinion="同意", now=at(datetime.date(2026, 3, 2))
+    )
+    fresh = accepted_case(setup, hall, clerk)
+    services.claim_case(case=fresh, actor=reviewer)
+    services.decide(case=fresh, actor=reviewer, approve=True, opinion="同意", now=timezone.now())
+    client = client_for(certificate_clerk)
+    client.get(QUEUE)  # warm the calendar cache
+    with django_assert_max_num_queries(8):
+        page = client.get(QUEUE).content.decode()
+    assert f'data-case="{old.number}" data-light="red"' in page
+    assert "2026-03-16" in page
+    assert f'data-case="{fresh.number}" data-light="green"' in page

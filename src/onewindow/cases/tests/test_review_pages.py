@@ -216,3 +216,48 @@ def test_a_reviewer_asks_for_a_correction_and_starts_a_special_procedure(
     assert response.status_code == 302
     second.refresh_from_db()
     assert second.status == CaseStatus.IN_REVIEW and second.due_on is not None
+
+
+DECIDE = {"action": "decide", "decide-decision": "approve", "decide-opinion": "同意"}
+
+
+@pytest.mark.parametrize("role", [Role.CLERK, Role.CERTIFICATE_CLERK, Role.GUIDE])
+def test_hall_staff_cannot_decide_from_the_review_page(
+    setup: Setup, hall: Any, clerk: Any, reviewer: Any, make_user: Any, client_for: Any, role: str
+):
+    case = accepted_case(setup, hall, clerk)
+    services.claim_case(case=case, actor=reviewer)
+    # A front-desk clerk (even the one who accepted the case) may not decide it.
+    user = clerk if role == Role.CLERK else make_user(role)
+    response = client_for(user).post(review_url(case), DECIDE)
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert (case.status, case.decided_at) == (CaseStatus.IN_REVIEW, None)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        DECIDE,
+        {"action": "correction", "correction-items": "补充章程"},
+        {"action": "special", "special-procedure": "专家评审", "special-reason": "x"},
+        {"action": "end_special", "end_special-result": "x"},
+    ],
+    ids=lambda d: d["action"],
+)
+def test_another_departments_reviewer_cannot_act_by_post(
+    setup: Setup,
+    hall: Any,
+    clerk: Any,
+    reviewer: Any,
+    reviewer_other_department: Any,
+    client_for: Any,
+    data: dict[str, str],
+):
+    case = accepted_case(setup, hall, clerk)
+    services.claim_case(case=case, actor=reviewer)
+    events = case.events.count()
+    response = client_for(reviewer_other_department).post(review_url(case), data)
+    assert response.status_code == 404
+    case.refresh_from_db()
+    assert (case.status, case.events.count()) == (CaseStatus.IN_REVIEW, events)

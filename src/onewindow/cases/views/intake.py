@@ -14,7 +14,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from onewindow.cases import queries, services
-from onewindow.cases.models import ApplicantKind, Case, CaseStatus, IdType, MaterialState
+from onewindow.cases.models import (
+    ApplicantKind,
+    Case,
+    CaseStatus,
+    Channel,
+    IdType,
+    MaterialState,
+)
 from onewindow.catalog.models import Power, ServiceItem
 from onewindow.catalog.search import search_items
 from onewindow.core.permissions import staff_permission_required
@@ -153,9 +160,7 @@ def start(request: HttpRequest, item_id: int) -> HttpResponse:
     item = get_object_or_404(
         ServiceItem.objects.published().select_related("department"), pk=item_id
     )
-    scenarios = [
-        {"code": s.code, "name": s.name} for s in item.scenarios.order_by("sort_order", "id")
-    ]
+    scenarios = queries.scenario_options(item)
     status = 200
     if request.method == "POST":
         form = ApplicantForm(request.POST, scenarios=scenarios)
@@ -251,6 +256,22 @@ def intake_case(request: HttpRequest, number: str) -> HttpResponse:
                     ),
                     actor=request.user,
                 )
+            elif action == "upload":
+                code = request.POST.get("code", "")
+                try:
+                    services.attach_file(
+                        case=case,
+                        material_code=code,
+                        upload=request.FILES.get("file"),
+                        actor=request.user,
+                    )
+                except services.CaseError as error:
+                    errors[f"file-{code}"] = error.message
+                    raise _Invalid from None
+            elif action == "originals":
+                services.verify_originals(
+                    case=case, codes=request.POST.getlist("originals"), actor=request.user
+                )
             elif action == "notice":
                 services.give_one_time_notice(case=case, actor=request.user)
             elif action == "accept":
@@ -284,12 +305,17 @@ def intake_case(request: HttpRequest, number: str) -> HttpResponse:
             return redirect("cases:intake-case", number=case.number)
         case = _intake_case(request, number)
     lines, general = queries.materials_with_points(case)
+    queries.with_files(case, lines)
+    online = case.channel == Channel.ONLINE
     return render(
         request,
         "cases/intake_case.html",
         {
             "case": case,
             "lines": lines,
+            "online": online,
+            "originals": services.originals_to_see(case) if online else [],
+            "uploading": case.status in services.STAFF_UPLOAD_STATUSES,
             "general_points": general,
             "errors": errors,
             "page_error": errors.get("__all__", ""),

@@ -6,12 +6,14 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from onewindow.cases import services
+from onewindow.cases import queries, services
 from onewindow.cases.models import Case, CaseStatus, DeliveryMode
+from onewindow.core.calendar import WorkingCalendar
 from onewindow.core.permissions import staff_permission_required
 
 TEXT = {"class": "form-control"}
@@ -75,7 +77,9 @@ def results_queue(request: HttpRequest) -> HttpResponse:
         .select_related("item", "department")
         .order_by("decided_at", "id")[:200]
     )
-    return render(request, "cases/results_queue.html", {"cases": cases})
+    today, calendar = timezone.localdate(), WorkingCalendar()
+    rows = [(case, queries.delivery_clock(case, today, calendar=calendar)) for case in cases]
+    return render(request, "cases/results_queue.html", {"rows": rows})
 
 
 @require_http_methods(["GET", "POST"])
@@ -87,7 +91,9 @@ def result_case(request: HttpRequest, number: str) -> HttpResponse:
         hall_id=request.user.hall_id,
     )
     issue_form = IssueForm(prefix="issue")
-    deliver_form = DeliverForm(prefix="deliver", initial={"mode": DeliveryMode.WINDOW})
+    # An online application's result goes out electronically unless the clerk chooses otherwise.
+    mode = DeliveryMode.ELECTRONIC if case.channel == "online" else DeliveryMode.WINDOW
+    deliver_form = DeliverForm(prefix="deliver", initial={"mode": mode})
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
@@ -109,8 +115,7 @@ def result_case(request: HttpRequest, number: str) -> HttpResponse:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
                 messages.success(request, _("Saved."))
-                if action == "deliver":
-                    return redirect("cases:results-queue")
+                # After delivery too: the delivery receipt is printed here for the signature.
                 return redirect("cases:result-case", number=case.number)
         status = 400
     return render(

@@ -210,6 +210,8 @@ def case_review(request: HttpRequest, number: str) -> HttpResponse:
                 return redirect("cases:review-case", number=case.number)
         status = 400
     lines, general = queries.materials_with_points(case)
+    queries.with_files(case, lines)
+    events = list(case.events.select_related("actor").order_by("at", "id"))
     return render(
         request,
         "cases/review_case.html",
@@ -217,8 +219,12 @@ def case_review(request: HttpRequest, number: str) -> HttpResponse:
             "case": case,
             "lines": lines,
             "general_points": general,
-            "events": case.events.select_related("actor").order_by("at", "id"),
+            "events": events,
+            "transfer": queries.material_transfer(
+                case, events=events, materials=[line.material for line in lines]
+            ),
             "clock": queries.case_clock(case, timezone.localdate()),
+            "originals_pending": {m.pk for m in services.originals_to_see(case)},
             "forms": forms_by_action,
         },
         status=status,

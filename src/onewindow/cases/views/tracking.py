@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from onewindow.cases import tracking
+from onewindow.cases import documents, tracking
 
 
 class TrackForm(forms.Form):
@@ -66,5 +66,22 @@ def case_page(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "cases/track_case.html",
-        {"view": tracking.public_view(case), "hall": case.hall},
+        {
+            "view": tracking.public_view(case),
+            "hall": case.hall,
+            "token": token,
+            "documents": documents.for_applicant(case),
+        },
     )
+
+
+@require_http_methods(["GET"])
+def document_pdf(request: HttpRequest, token: str, slug: str) -> HttpResponse:
+    """The applicant's own copy of a document addressed to them (never the internal ones)."""
+    case = tracking.case_from_token(token)
+    if case is None:
+        raise Http404
+    document = next((d for d in documents.for_applicant(case) if d.slug == slug), None)
+    if document is None:
+        raise Http404
+    return documents.pdf_response(documents.archive(document), document)
