@@ -239,6 +239,47 @@ DEMO_CASE_PLANS = [
 ]
 
 
+def _demo_online_application(hall: Any, department_id: int, i: int, now: Any) -> None:
+    """One application submitted online with scans of its materials (pre-review pending)."""
+    import datetime
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from onewindow.cases import online
+    from onewindow.cases import services as cases
+
+    item = online.online_items().filter(department_id=department_id).order_by("pk").first()
+    if item is None:
+        return
+    scenario = item.scenarios.filter(materials__isnull=False).order_by("pk").first()
+    if scenario is None:
+        return
+    files = {
+        material.code: [
+            SimpleUploadedFile(
+                f"{material.name[:40]}.pdf",
+                _simple_pdf([material.name, "（演示用扫描件）"]),
+                content_type="application/pdf",
+            )
+        ]
+        for material in scenario.materials.all()
+    }
+    cases.submit_online_application(
+        hall=hall,
+        item=item,
+        scenario_code=scenario.code,
+        applicant=cases.Applicant(
+            kind="person",
+            name=DEMO_APPLICANTS[i % len(DEMO_APPLICANTS)],
+            phone=f"1380013{8000 + i:04d}",
+            id_number=_demo_id_number(i),
+        ),
+        files=files,
+        token=f"demo-online-{i}",
+        now=now - datetime.timedelta(hours=3),
+    )
+
+
 def _demo_id_number(i: int) -> str:
     from onewindow.core.validators import id_check_char
 
@@ -247,7 +288,16 @@ def _demo_id_number(i: int) -> str:
 
 
 # A second department's reviewer and the states its demo cases end in (several departments).
-SECOND_DEPARTMENT_PLANS = ["accepted", "in_review", "correction", "result_ready", "closed"]
+SECOND_DEPARTMENT_PLANS = [
+    "pre_review",  # applied online, waiting for the front desk's pre-review
+    "accepted",
+    "in_review",
+    "correction",
+    "denied",
+    "withdrawn",
+    "result_ready",
+    "closed",
+]
 
 
 def _create_demo_cases() -> None:
@@ -312,6 +362,9 @@ def _demo_cases_for(
         scenario = item.scenarios.annotate(n=Count("materials")).filter(n__gt=0).first()
         start = now - datetime.timedelta(days=12 - k, hours=2 + i % 3)
         step = iter(start + datetime.timedelta(minutes=20 * n) for n in range(1, 100))
+        if plan == "pre_review":
+            _demo_online_application(hall, reviewer.department_id, i, now)
+            continue
         case = cases.start_intake(
             hall=hall,
             item=item,
@@ -384,6 +437,24 @@ def _demo_cases_for(
             )
             continue
         if plan == "in_review":
+            continue
+        if plan == "withdrawn":
+            cases.request_correction(
+                case=case, actor=reviewer, items=["补充卫生管理制度"], now=next(step)
+            )
+            cases.withdraw_case(
+                case=case, actor=clerk, reason="申请人决定暂不办理，申请撤回", now=next(step)
+            )
+            continue
+        if plan == "denied":
+            cases.decide(
+                case=case,
+                actor=reviewer,
+                approve=False,
+                opinion="经审查，不符合法定条件",
+                reasons="经营场所与申请材料所载不一致，现场不具备经营条件",
+                now=next(step),
+            )
             continue
         cases.decide(
             case=case, actor=reviewer, approve=True, opinion="符合条件，同意", now=next(step)

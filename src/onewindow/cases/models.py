@@ -393,6 +393,7 @@ EVENT_LABELS = {
     "case.notice.given": _("One-time notice given"),
     "case.resumed": _("Applicant came back"),
     "case.refused": _("Not accepted"),
+    "case.withdrawn": _("Withdrawn"),
     "case.accepted": _("Accepted"),
     "case.paper.handed_over": _("Paper dossier handed over"),
     "case.paper.received": _("Paper dossier received"),

@@ -647,6 +647,53 @@ def refuse_case(
     return notice
 
 
+def withdraw_case(
+    *,
+    case: Case,
+    actor: Any,
+    reason: str,
+    lapsed: bool = False,
+    now: datetime.datetime | None = None,
+) -> Case:
+    """撤回: the applicant withdraws before acceptance or while a correction is outstanding, or
+    (`lapsed`) the correction never came. Closes the case as 退回办结 (1) or 补正不来办结 (5)."""
+    now = now or timezone.now()
+    reason = reason.strip()
+    if not reason:
+        raise CaseError(
+            _("Record why the case is withdrawn."), code="reason_required", field="reason"
+        )
+    with transaction.atomic():
+        case = _lock(case)
+        if lapsed and case.status != CaseStatus.CORRECTION:
+            raise CaseError(
+                _("Only a case waiting for a correction can lapse."),
+                code="transition",
+                field="lapsed",
+            )
+        require_power(case.item, Power.RECEIVE, _local_day(now))
+        old = _move(case, CaseStatus.WITHDRAWN)
+        case.closed_at = now
+        case.result_code = ResultCode.CORRECTION_NOT_SUPPLIED if lapsed else ResultCode.RETURNED
+        case.due_on = None
+        case.save(update_fields=["status", "closed_at", "result_code", "due_on"])
+        pause = _open_pause(case)
+        if pause is not None:
+            pause.ended_on = max(_local_day(now), pause.started_on)
+            pause.save(update_fields=["ended_on"])
+        _event(
+            case,
+            "case.withdrawn",
+            actor=actor,
+            at=now,
+            from_status=old,
+            power=Power.RECEIVE,
+            note=reason[:1000],
+            data={"lapsed": lapsed},
+        )
+    return case
+
+
 def accept_case(*, case: Case, actor: Any, now: datetime.datetime | None = None) -> CaseNotice:
     """受理: every material received (or promised under 容缺), a promised date, a receipt."""
     now = now or timezone.now()

@@ -33,6 +33,7 @@ PUBLIC_STEPS = {
     "case.resumed": _("Missing materials brought"),
     "case.originals.verified": _("Originals seen at the window"),
     "case.refused": _("Not accepted"),
+    "case.withdrawn": _("Withdrawn"),
     "case.accepted": _("Accepted"),
     "case.claimed": _("Under review"),
     "case.correction.requested": _("Correction requested"),

@@ -115,6 +115,24 @@ class RefuseForm(forms.Form):
     )
 
 
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why"), max_length=1000, widget=forms.TextInput(attrs=TEXT)
+    )
+    lapsed = forms.BooleanField(
+        label=gettext_lazy("The correction was never supplied (not the applicant's request)"),
+        required=False,
+    )
+
+
+WITHDRAWABLE = (
+    CaseStatus.RECEIVED,
+    CaseStatus.PRE_REVIEW,
+    CaseStatus.NOTICE_GIVEN,
+    CaseStatus.CORRECTION,
+)
+
+
 def _hall_or_none(request: HttpRequest) -> Any:
     return request.user.hall
 
@@ -230,6 +248,7 @@ def _intake_case(request: HttpRequest, number: str) -> Case:
 def intake_case(request: HttpRequest, number: str) -> HttpResponse:
     case = _intake_case(request, number)
     refuse_form = RefuseForm(prefix="refuse")
+    withdraw_form = WithdrawForm(prefix="withdraw")
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
@@ -290,6 +309,16 @@ def intake_case(request: HttpRequest, number: str) -> HttpResponse:
                     reason=refuse_form.cleaned_data["reason"],
                     go_to=refuse_form.cleaned_data["go_to"],
                 )
+            elif action == "withdraw":
+                withdraw_form = WithdrawForm(request.POST, prefix="withdraw")
+                if not withdraw_form.is_valid():
+                    raise _Invalid
+                services.withdraw_case(
+                    case=case,
+                    actor=request.user,
+                    reason=withdraw_form.cleaned_data["reason"],
+                    lapsed=withdraw_form.cleaned_data["lapsed"],
+                )
             else:
                 return HttpResponse(status=400)
         except services.CaseError as error:
@@ -320,6 +349,8 @@ def intake_case(request: HttpRequest, number: str) -> HttpResponse:
             "errors": errors,
             "page_error": errors.get("__all__", ""),
             "refuse_form": refuse_form,
+            "withdraw_form": withdraw_form,
+            "withdrawable": case.status in WITHDRAWABLE,
             "receiving": case.status in (CaseStatus.RECEIVED, CaseStatus.PRE_REVIEW),
             "states": MaterialState.choices,
             "notices": case.notices.order_by("issued_at"),
