@@ -98,22 +98,35 @@ def where_to_go(item: ServiceItem) -> str:
     return _("%(department)s, %(place)s") % {"department": department.name, "place": place}
 
 
+def _not_delegated(item: ServiceItem, power: str) -> str:
+    return _(
+        "%(department)s has not authorised the comprehensive window to %(action)s for this "
+        "item. Please send the applicant to %(place)s."
+    ) % {
+        "department": item.department.name,
+        "action": POWER_ACTIONS[Power(power)],
+        "place": where_to_go(item),
+    }
+
+
 def require_power(item: ServiceItem, power: str, day: datetime.date) -> None:
     """Raise CaseError unless the department delegated `power` for this item on `day`."""
-    if power in delegated_powers(item, day):
-        return
-    raise CaseError(
-        _(
-            "%(department)s has not authorised the comprehensive window to %(action)s for this "
-            "item. Please send the applicant to %(place)s."
-        )
-        % {
-            "department": item.department.name,
-            "action": POWER_ACTIONS[Power(power)],
-            "place": where_to_go(item),
-        },
-        code="not_delegated",
-    )
+    require_powers(item, (power,), day)
+
+
+def require_powers(item: ServiceItem, powers: tuple[str, ...], day: datetime.date) -> None:
+    """Raise CaseError for the first of `powers` not delegated for this item on `day`."""
+    held = delegated_powers(item, day)
+    for power in powers:
+        if power not in held:
+            raise CaseError(_not_delegated(item, power), code="not_delegated")
+
+
+def missing_powers(item: ServiceItem, day: datetime.date) -> dict[str, str]:
+    """Each power the window lacks for this item today, with what to tell the applicant (for
+    pages that leave out the actions needing it)."""
+    held = delegated_powers(item, day)
+    return {str(p): _not_delegated(item, p) for p in Power.values if p not in held}
 
 
 # --- applicant -----------------------------------------------------------------------------------
@@ -700,7 +713,8 @@ def accept_case(*, case: Case, actor: Any, now: datetime.datetime | None = None)
     with transaction.atomic():
         case = _lock(case)
         day = _local_day(now)
-        require_power(case.item, Power.RECEIVE, day)
+        # Acceptance enters the case in the department's system under its account (账号使用权).
+        require_powers(case.item, (Power.RECEIVE, Power.ACCOUNT_USE), day)
         if not case.may_become(CaseStatus.ACCEPTED):
             _move(case, CaseStatus.ACCEPTED)  # raises with the reason
         prefetch_related_objects([case], "materials")  # read once for the checks and the receipt
@@ -757,7 +771,7 @@ def accept_case(*, case: Case, actor: Any, now: datetime.datetime | None = None)
             actor=actor,
             at=now,
             from_status=old,
-            power=Power.RECEIVE,
+            power=Power.ACCOUNT_USE,
             data={
                 "due_on": due.isoformat() if due else None,
                 "deemed": late,

@@ -598,7 +598,7 @@ def test_verifying_originals_needs_the_power_and_the_hall(
         department,
         online_depth="3",
         max_visits=1,
-        powers=(Power.RECEIVE, Power.ONE_TIME_NOTICE, Power.DELIVER_RESULT),
+        powers=(Power.RECEIVE, Power.ONE_TIME_NOTICE, Power.ACCOUNT_USE, Power.DELIVER_RESULT),
     )
     case = submit(setup, hall)
     receive_all(case, clerk)

@@ -336,6 +336,9 @@ def intake_case(request: HttpRequest, number: str) -> HttpResponse:
     lines, general = queries.materials_with_points(case)
     queries.with_files(case, lines)
     online = case.channel == Channel.ONLINE
+    # Actions whose power the department has not delegated are not offered (the clerk is told
+    # where the applicant must go instead); the services refuse them anyway.
+    missing = services.missing_powers(case.item, _today())
     return render(
         request,
         "cases/intake_case.html",
@@ -350,6 +353,10 @@ def intake_case(request: HttpRequest, number: str) -> HttpResponse:
             "page_error": errors.get("__all__", ""),
             "refuse_form": refuse_form,
             "withdraw_form": withdraw_form,
+            "missing_powers": missing,
+            "may_verify": Power.VERIFY_ORIGINAL not in missing,
+            "may_notify": Power.ONE_TIME_NOTICE not in missing,
+            "may_accept": Power.RECEIVE not in missing and Power.ACCOUNT_USE not in missing,
             "withdrawable": case.status in WITHDRAWABLE,
             "receiving": case.status in (CaseStatus.RECEIVED, CaseStatus.PRE_REVIEW),
             "states": MaterialState.choices,

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from onewindow.cases import queries, services
 from onewindow.cases.models import Case, CaseStatus, DeliveryMode
+from onewindow.catalog.models import Power
 from onewindow.core.calendar import WorkingCalendar
 from onewindow.core.permissions import staff_permission_required
 
@@ -126,6 +127,9 @@ def result_case(request: HttpRequest, number: str) -> HttpResponse:
             "result": getattr(case, "result", None),
             "issue_form": issue_form,
             "deliver_form": deliver_form,
+            "missing_delivery": services.missing_powers(case.item, timezone.localdate()).get(
+                Power.DELIVER_RESULT, ""
+            ),
         },
         status=status,
     )
