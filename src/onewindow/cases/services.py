@@ -306,7 +306,13 @@ def _pinned_version(item: ServiceItem, actor: Any) -> ItemVersion:
         from onewindow.catalog.services import record_item_version
 
         version = record_item_version(item=item, actor=actor, note="pinned by a case")
-        assert version is not None
+        if version is None:  # another intake froze the same content a moment ago
+            version = item.versions.order_by("-number").first()
+        if version is None:
+            raise CaseError(
+                _("The item's guide could not be frozen for this case. Please try again."),
+                code="version",
+            )
     return version
 
 
