@@ -35,8 +35,11 @@ pip_install() { "$VENV_PY" -m pip install -q --disable-pip-version-check "$@"; }
 
 # Printed documents and archival PDFs (WeasyPrint) need Pango and a Chinese font on the server.
 ensure_print_packages() {
-  if ! { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q "libpangoft2-1.0.so.0" \
-    || ! fc-list 2>/dev/null | grep -qi "Noto Serif CJK"; then
+  # (Read into variables first: `grep -q` in a pipe under `pipefail` fails on the early exit.)
+  local libs fonts
+  libs="$(ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true)"
+  fonts="$(fc-list 2>/dev/null || true)"
+  if [[ "$libs" != *libpangoft2-1.0.so.0* || "$fonts" != *"Noto Serif CJK"* ]]; then
     echo "== installing Pango and fonts-noto-cjk (printed documents and PDFs)"
     apt_install libpango-1.0-0 libpangoft2-1.0-0 fontconfig fonts-noto-cjk \
       || echo "!! could not install Pango/fonts-noto-cjk: PDFs need them (see docs/operations.md)" >&2
