@@ -25,6 +25,9 @@ def _test_settings(settings: Any, tmp_path: Any) -> None:
     # Displays' feeds are cached for half a second per process; tests read them fresh.
     settings.ONEWINDOW_DISPLAY_CACHE_SECONDS = 0
     settings.ONEWINDOW_API_TOKEN_CACHE_SECONDS = 0
+    # Calendar and delegations too (their caches have their own tests).
+    settings.ONEWINDOW_CALENDAR_CACHE_SECONDS = 0
+    settings.ONEWINDOW_DELEGATION_CACHE_SECONDS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -39,9 +39,11 @@ ensure_print_packages() {
   local libs fonts
   libs="$(ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null || true)"
   fonts="$(fc-list 2>/dev/null || true)"
-  if [[ "$libs" != *libpangoft2-1.0.so.0* || "$fonts" != *"Noto Serif CJK"* ]]; then
-    echo "== installing Pango and fonts-noto-cjk (printed documents and PDFs)"
-    apt_install libpango-1.0-0 libpangoft2-1.0-0 fontconfig fonts-noto-cjk \
+  # WeasyPrint warns (an error under the tests) without HarfBuzz-Subset.
+  if [[ "$libs" != *libpangoft2-1.0.so.0* || "$libs" != *libharfbuzz-subset.so.0* \
+    || "$fonts" != *"Noto Serif CJK"* ]]; then
+    echo "== installing Pango, HarfBuzz-Subset and fonts-noto-cjk (printed documents and PDFs)"
+    apt_install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fontconfig fonts-noto-cjk \
       || echo "!! could not install Pango/fonts-noto-cjk: PDFs need them (see docs/operations.md)" >&2
   fi
 }

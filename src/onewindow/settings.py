@@ -222,6 +222,12 @@ ONEWINDOW_DISPLAY_CACHE_SECONDS = float(env("ONEWINDOW_DISPLAY_CACHE_SECONDS", "
 # request). A revoked token stops working within this time.
 ONEWINDOW_API_TOKEN_CACHE_SECONDS = float(env("ONEWINDOW_API_TOKEN_CACHE_SECONDS", "10"))
 
+# How long each server process reuses the working-day calendar and the delegated powers of an
+# item (seconds; 0: read them afresh each time). A change made in one process is seen there at
+# once and in the others within this time.
+ONEWINDOW_CALENDAR_CACHE_SECONDS = float(env("ONEWINDOW_CALENDAR_CACHE_SECONDS", "60"))
+ONEWINDOW_DELEGATION_CACHE_SECONDS = float(env("ONEWINDOW_DELEGATION_CACHE_SECONDS", "10"))
+
 # Installation identity shown on every page and printout.
 ONEWINDOW_SITE_NAME = env("ONEWINDOW_SITE_NAME", "政务服务中心")
 # A case's light turns yellow once this share of its working days is used (red when overdue).

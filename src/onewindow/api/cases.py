@@ -23,7 +23,7 @@ from onewindow.api.schemas import CaseListOut, CaseOut, DecisionIn, ErrorOut
 from onewindow.cases import queries, services
 from onewindow.cases.exchange import case_exchange
 from onewindow.cases.models import Case, CasePause, CaseStatus
-from onewindow.core.calendar import WorkingCalendar
+from onewindow.core.calendar import shared_calendar
 from onewindow.core.masking import mask_credit_code, mask_id_number, mask_name
 
 router = Router(tags=["cases"])
@@ -306,7 +306,7 @@ def work_list(
         )[start : start + page_size]
     )
     today = timezone.localdate()
-    calendar = WorkingCalendar()
+    calendar = shared_calendar()
     return {
         "role": role,
         "count": count,

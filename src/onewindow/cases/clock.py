@@ -50,7 +50,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from onewindow.core.calendar import WorkingCalendar
+from onewindow.core.calendar import WorkingCalendar, shared_calendar
 
 __all__ = [
     "CORRECTION",
@@ -243,7 +243,7 @@ def due_date(
     _validate(started_on, limit_days, pauses)
     if pauses and pauses[-1].is_open:
         return None
-    calendar = calendar or WorkingCalendar()
+    calendar = calendar or shared_calendar()
     start, rest = _effective_start(started_on, pauses)
     return _due(_anchor(start, limit_days, calendar), limit_days, rest, calendar)
 
@@ -265,7 +265,7 @@ def clock_state(
     _validate(started_on, limit_days, pauses)
     if not 0 < yellow_share <= 1:
         raise ValueError(f"yellow_share must be in (0, 1] (got {yellow_share}).")
-    calendar = calendar or WorkingCalendar()
+    calendar = calendar or shared_calendar()
     known = _as_of(pauses, today)
     paused = bool(known) and known[-1].is_open
     start, rest = _effective_start(started_on, known)
@@ -303,7 +303,7 @@ def notice_deadline(
     That is the `days`-th working day after receipt: received on a Wednesday, due the next
     Wednesday (later across a holiday).
     """
-    calendar = calendar or WorkingCalendar()
+    calendar = calendar or shared_calendar()
     return calendar.add_working_days(received_on, days)
 
 

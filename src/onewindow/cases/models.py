@@ -306,6 +306,11 @@ class CaseMaterial(models.Model):
         return self.name
 
     @property
+    def is_unchecked(self) -> bool:
+        """Not looked at yet: still missing (the starting state) with no reason written."""
+        return self.state == MaterialState.MISSING and not self.reason
+
+    @property
     def is_satisfied(self) -> bool:
         """Nothing stops acceptance on account of this material."""
         if self.state in (MaterialState.RECEIVED, MaterialState.NOT_NEEDED):

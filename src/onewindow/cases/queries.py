@@ -23,7 +23,7 @@ from onewindow.cases.models import (
     HandOverCase,
     case_day,
 )
-from onewindow.core.calendar import UnknownCalendarYear, WorkingCalendar
+from onewindow.core.calendar import UnknownCalendarYear, WorkingCalendar, shared_calendar
 
 BACK_OFFICE_STATUSES = (
     CaseStatus.ACCEPTED,
@@ -102,7 +102,7 @@ def review_queue(
         .order_by(*urgency)
     )
     pauses = clock_pauses([case.pk for case in cases])
-    calendar = WorkingCalendar()
+    calendar = shared_calendar()
     return [
         QueueRow(
             case=case,

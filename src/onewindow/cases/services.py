@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,9 +48,10 @@ from onewindow.cases.models import (
     PauseKind,
     ResultCode,
 )
-from onewindow.catalog.models import Delegation, ItemVersion, Power, ServiceItem
+from onewindow.catalog import delegations
+from onewindow.catalog.models import ItemVersion, Power, ServiceItem
 from onewindow.core import validators
-from onewindow.core.calendar import WorkingCalendar
+from onewindow.core.calendar import shared_calendar
 from onewindow.tickets import sms
 
 
@@ -62,6 +63,7 @@ class CaseError(Exception):
         self.message = message
         self.code = code
         self.field = field
+        self.material: str | None = None  # the material at fault, in a check of several
 
 
 POWER_ACTIONS = {
@@ -84,11 +86,9 @@ def _local_day(moment: datetime.datetime) -> datetime.date:
 # --- delegation ---------------------------------------------------------------------------------
 
 
-def delegated_powers(item: ServiceItem, day: datetime.date) -> set[str]:
+def delegated_powers(item: ServiceItem, day: datetime.date) -> frozenset[str]:
     """The powers the comprehensive windows hold for this item on `day` (signed, valid)."""
-    return set(
-        Delegation.objects.effective_on(day).filter(item=item).values_list("power", flat=True)
-    )
+    return delegations.delegated_powers(item.pk, day)
 
 
 def where_to_go(item: ServiceItem) -> str:
@@ -220,11 +220,22 @@ def clean_applicant(data: Applicant) -> Applicant:
 
 
 def _next_case_number(day: datetime.date) -> str:
-    """The day's next case number, e.g. 2026112800001 (the counter row is locked until commit)."""
-    counter, _created = CaseCounter.objects.select_for_update().get_or_create(day=day)
-    counter.last_number += 1
-    counter.save(update_fields=["last_number"])
-    return f"{day:%Y%m%d}{counter.last_number:05d}"
+    """The day's next case number, e.g. 2026112800001.
+
+    One statement counts and reads (PostgreSQL and SQLite both upsert with RETURNING): the
+    counter row stays locked until the case's transaction commits, so numbers are never given
+    twice and a rolled-back intake gives its number back.
+    """
+    table = connection.ops.quote_name(CaseCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (day, last_number) VALUES (%s, 1) "
+            f"ON CONFLICT (day) DO UPDATE SET last_number = {table}.last_number + 1 "
+            "RETURNING last_number",
+            [day],
+        )
+        (number,) = cursor.fetchone()
+    return f"{day:%Y%m%d}{number:05d}"
 
 
 # What services read beside the case row; a case never changes them once opened.
@@ -321,8 +332,10 @@ def _notify(phone: str, message: str) -> None:
 
 
 def _notice_number(case: Case, kind: str) -> str:
-    count = CaseNotice.objects.filter(case=case, kind=kind).count()
     prefix = {"one_time": "GZ", "refusal": "BSL", "acceptance": "SL"}[kind]
+    if kind == NoticeKind.ACCEPTANCE:  # a case is accepted once (the number is unique)
+        return f"{prefix}{case.number}-1"
+    count = CaseNotice.objects.filter(case=case, kind=kind).count()
     return f"{prefix}{case.number}-{count + 1}"
 
 
@@ -451,7 +464,24 @@ def check_material(
     now: datetime.datetime | None = None,
 ) -> CaseMaterial:
     """Record the check of one material; verifying an original needs 原件核验权."""
+    return check_materials(case=case, checks={code: check}, actor=actor, now=now)[0]
+
+
+def check_materials(
+    *,
+    case: Case,
+    checks: Mapping[str, MaterialCheck],
+    actor: Any,
+    now: datetime.datetime | None = None,
+) -> list[CaseMaterial]:
+    """Record the checks of several materials at once (one row saved, or 全部收齐).
+
+    All or nothing: the first check that cannot be recorded raises a CaseError naming its
+    material (`material`), and none is saved. One event per material whose check is recorded.
+    """
     now = now or timezone.now()
+    if not checks:
+        raise CaseError(_("No such material in this case."), code="not_found", field="code")
     with transaction.atomic():
         case = _lock(case)
         if case.status not in (CaseStatus.RECEIVED, CaseStatus.PRE_REVIEW):
@@ -459,79 +489,153 @@ def check_material(
                 _("Materials can only be checked while the application is being received."),
                 code="transition",
             )
-        try:  # (a plain get: cheaper to build than first()'s ordered query)
-            material = CaseMaterial.objects.select_for_update().get(case=case, code=code)
-        except CaseMaterial.DoesNotExist:
-            raise CaseError(
-                _("No such material in this case."), code="not_found", field="code"
-            ) from None
-        if check.state not in MaterialState.values:
-            raise CaseError(_("Choose what was found."), code="invalid", field="state")
-        power = ""
-        original_verified = check.original_verified
-        if case.channel == Channel.ONLINE:
-            # Pre-review sees scans only; originals are seen at the window (`verify_originals`,
-            # which counts the visit), and a later check keeps that verification.
-            if original_verified and not material.original_verified:
-                raise CaseError(
-                    _(
-                        "Originals of an online application are verified when the applicant "
-                        "brings them to the window."
-                    ),
-                    code="online_original",
-                    field="original_verified",
-                )
-            original_verified = material.original_verified
-        if original_verified and not material.original_verified:
-            require_power(case.item, Power.VERIFY_ORIGINAL, _local_day(now))
-            power = Power.VERIFY_ORIGINAL
-        reason = check.reason.strip()[:300]
-        if check.state in (MaterialState.MISSING, MaterialState.WRONG) and not reason:
-            if check.state == MaterialState.WRONG:
-                raise CaseError(
-                    _("Say what has to be corrected."), code="reason_required", field="reason"
-                )
-            reason = _("Not provided.")
-        if check.state == MaterialState.DEFERRED:
-            if not material.may_defer:
-                raise CaseError(
-                    _("This material may not be supplied later."), code="no_defer", field="state"
-                )
-            if check.deferred_until is None or check.deferred_until < _local_day(now):
-                raise CaseError(
-                    _("Give the date by which it will be supplied."),
-                    code="required",
-                    field="deferred_until",
-                )
-        if check.state == MaterialState.NOT_NEEDED and material.required:
-            raise CaseError(
-                _("A required material cannot be marked as not needed."),
-                code="required",
-                field="state",
+        found = {
+            m.code: m
+            for m in CaseMaterial.objects.select_for_update().filter(
+                case=case, code__in=list(checks)
             )
-        before = material.state
-        material.state = check.state
-        material.paper = check.paper
-        material.electronic = check.electronic
-        material.copies = max(0, check.copies)
-        if original_verified != material.original_verified:
-            material.verified_by = _user(actor) if original_verified else None
-        material.original_verified = original_verified
-        material.deferred_until = (
-            check.deferred_until if check.state == MaterialState.DEFERRED else None
+        }
+        day = _local_day(now)
+        materials: list[CaseMaterial] = []
+        events: list[CaseEvent] = []
+        verifies = False
+        for code, check in checks.items():
+            material = found.get(code)
+            if material is None:
+                raise CaseError(_("No such material in this case."), code="not_found", field="code")
+            try:
+                before, verifying = _apply_check(case, material, check, actor=actor, day=day)
+            except CaseError as error:
+                error.material = code
+                raise
+            verifies = verifies or verifying
+            materials.append(material)
+            events.append(
+                CaseEvent(
+                    case=case,
+                    action="case.material.checked",
+                    from_status=case.status,
+                    to_status=case.status,
+                    at=now,
+                    actor=_user(actor),
+                    power=Power.VERIFY_ORIGINAL if verifying else "",
+                    data={"material": material.code, "from": before, "to": material.state},
+                )
+            )
+        if verifies:
+            require_power(case.item, Power.VERIFY_ORIGINAL, day)
+        _save_checks(materials)
+        CaseEvent.objects.bulk_create(events)
+    return materials
+
+
+_CHECKED_FIELDS = [
+    "state",
+    "paper",
+    "electronic",
+    "copies",
+    "original_verified",
+    "verified_by",
+    "deferred_until",
+    "reason",
+]
+
+
+def _save_checks(materials: list[CaseMaterial]) -> None:
+    """UPDATE the checked fields of each material, sent together (executemany: one round trip
+    with psycopg's pipeline). bulk_update's CASE expressions cost more to build than the rows."""
+    fields = [CaseMaterial._meta.get_field(name) for name in _CHECKED_FIELDS]
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {} WHERE {} = %s".format(
+        quote(CaseMaterial._meta.db_table),
+        ", ".join(f"{quote(f.column)} = %s" for f in fields),
+        quote(CaseMaterial._meta.pk.column),
+    )
+    rows = [
+        [f.get_db_prep_save(getattr(m, f.attname), connection) for f in fields] + [m.pk]
+        for m in materials
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _apply_check(
+    case: Case, material: CaseMaterial, check: MaterialCheck, *, actor: Any, day: datetime.date
+) -> tuple[str, bool]:
+    """Validate one check and set it on `material` (unsaved). Returns the state before and
+    whether this check verifies an original (which needs 原件核验权)."""
+    if check.state not in MaterialState.values:
+        raise CaseError(_("Choose what was found."), code="invalid", field="state")
+    original_verified = check.original_verified
+    if case.channel == Channel.ONLINE:
+        # Pre-review sees scans only; originals are seen at the window (`verify_originals`,
+        # which counts the visit), and a later check keeps that verification.
+        if original_verified and not material.original_verified:
+            raise CaseError(
+                _(
+                    "Originals of an online application are verified when the applicant "
+                    "brings them to the window."
+                ),
+                code="online_original",
+                field="original_verified",
+            )
+        original_verified = material.original_verified
+    verifying = original_verified and not material.original_verified
+    reason = check.reason.strip()[:300]
+    if check.state in (MaterialState.MISSING, MaterialState.WRONG) and not reason:
+        if check.state == MaterialState.WRONG:
+            raise CaseError(
+                _("Say what has to be corrected."), code="reason_required", field="reason"
+            )
+        reason = _("Not provided.")
+    if check.state == MaterialState.DEFERRED:
+        if not material.may_defer:
+            raise CaseError(
+                _("This material may not be supplied later."), code="no_defer", field="state"
+            )
+        if check.deferred_until is None or check.deferred_until < day:
+            raise CaseError(
+                _("Give the date by which it will be supplied."),
+                code="required",
+                field="deferred_until",
+            )
+    if check.state == MaterialState.NOT_NEEDED and material.required:
+        raise CaseError(
+            _("A required material cannot be marked as not needed."),
+            code="required",
+            field="state",
         )
-        material.reason = reason if check.state != MaterialState.RECEIVED else ""
-        material.save()
-        _event(
-            case,
-            "case.material.checked",
-            actor=actor,
-            at=now,
-            from_status=case.status,
-            power=power,
-            data={"material": material.code, "from": before, "to": material.state},
+    before = material.state
+    material.state = check.state
+    material.paper = check.paper
+    material.electronic = check.electronic
+    material.copies = max(0, check.copies)
+    if original_verified != material.original_verified:
+        material.verified_by = _user(actor) if original_verified else None
+    material.original_verified = original_verified
+    material.deferred_until = (
+        check.deferred_until if check.state == MaterialState.DEFERRED else None
+    )
+    material.reason = reason if check.state != MaterialState.RECEIVED else ""
+    return before, verifying
+
+
+def remaining_as_received(case: Case, *, may_verify: bool) -> dict[str, MaterialCheck]:
+    """全部收齐: a check for every material not yet checked (still missing without a reason),
+    as received with the copies asked for — on paper at a window, as scans online — and, at a
+    window that may verify originals, the originals seen. For the clerk to confirm in one go."""
+    online = case.channel == Channel.ONLINE
+    return {
+        m.code: MaterialCheck(
+            state=MaterialState.RECEIVED,
+            paper=not online,
+            electronic=online,
+            copies=m.copies_needed,
+            original_verified=may_verify and not online and m.originals_needed > 0,
         )
-    return material
+        for m in case.materials.all()
+        if m.is_unchecked
+    }
 
 
 def give_one_time_notice(
@@ -547,7 +651,7 @@ def give_one_time_notice(
             raise CaseError(
                 _("Nothing is missing: accept the application instead."), code="complete"
             )
-        calendar = WorkingCalendar()
+        calendar = shared_calendar()
         received_on = _local_day(case.received_at)
         deadline = clock.notice_deadline(received_on, calendar=calendar)
         if _local_day(now) > deadline:
@@ -732,7 +836,7 @@ def accept_case(*, case: Case, actor: Any, now: datetime.datetime | None = None)
                 code="incomplete",
             )
         old = _move(case, CaseStatus.ACCEPTED)
-        calendar = WorkingCalendar()
+        calendar = shared_calendar()
         received_on = _local_day(case.received_at)
         late = case.notice_given_at is None and day > clock.notice_deadline(
             received_on, calendar=calendar
@@ -1288,7 +1392,7 @@ def deliver_result(
             )
         old = _move(case, CaseStatus.CLOSED)
         decided_on = _local_day(case.decided_at) if case.decided_at else day
-        deadline = WorkingCalendar().add_working_days(decided_on, DELIVERY_DAYS)
+        deadline = shared_calendar().add_working_days(decided_on, DELIVERY_DAYS)
         delivery = Delivery.objects.create(
             case=case,
             mode=mode,

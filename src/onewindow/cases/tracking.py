@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from onewindow.cases import clock, queries
 from onewindow.cases.models import Case, CasePause, CaseStatus, Channel, MaterialState
-from onewindow.core.calendar import WorkingCalendar
+from onewindow.core.calendar import shared_calendar
 
 FAILURE_LIMIT = 10
 FAILURE_WINDOW = 60 * 60
@@ -128,7 +128,7 @@ def public_view(case: Case, *, today: datetime.date | None = None) -> PublicView
     elif case.status == CaseStatus.CORRECTION:
         pause = CasePause.objects.filter(case=case, ended_on__isnull=True).first()
         needed = [pause.reason] if pause else []
-    state = queries.case_clock(case, today, calendar=WorkingCalendar())
+    state = queries.case_clock(case, today, calendar=shared_calendar())
     online = case.channel == Channel.ONLINE
     originals: tuple[str, ...] = ()
     if online and case.accepted_at is not None and not case.is_final:

@@ -14,6 +14,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from onewindow.catalog.delegations import forget_delegations
 from onewindow.catalog.models import (
     Answer,
     CatalogRevision,
@@ -69,7 +70,9 @@ def item_snapshot(item: ServiceItem) -> dict[str, Any]:
 
 
 def bump_revision() -> None:
-    """Mark the catalog as changed so search indexes in every process rebuild."""
+    """Mark the catalog as changed so search indexes in every process rebuild (and this
+    process's cached delegation answers go: bulk writes send no signals)."""
+    forget_delegations()
     updated = CatalogRevision.objects.filter(pk=1).update(revision=F("revision") + 1)
     if not updated:
         CatalogRevision.objects.get_or_create(pk=1, defaults={"revision": 1})
@@ -562,4 +565,5 @@ def save_delegation_matrix(
         Delegation.objects.filter(pk__in=[d.pk for rows in stale.values() for d in rows]).update(
             agreement=agreement
         )
+        forget_delegations()
     return added, removed, relinked

@@ -12,9 +12,13 @@ a limit of n working days that starts on `start` ends on the n-th working day *a
 A 1-day limit accepted on Friday is due Monday (or the adjusted working Saturday, or later across
 a holiday). Whole working days only, never "24 business hours".
 
-Every module-level function reads the tables afresh (two queries at most for a typical call).
-Code that computes many deadlines at once makes one `WorkingCalendar()` and calls its methods:
-it loads each year's exceptions once.
+`shared_calendar()` is the calendar to compute with: every known year loaded once and shared by
+the threads of a server process for `ONEWINDOW_CALENDAR_CACHE_SECONDS` (a case's lifecycle needs
+it several times; the tables change a few times a year). A change made through this process is
+seen at once (the copy is dropped when the change commits); one made by another process within
+that time. With the setting at 0 it is a fresh `WorkingCalendar()`, which reads the tables as a
+computation needs them (two queries at most for a typical call). The module-level functions use
+it.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils.translation import gettext
 
+from onewindow.core.localcache import LocalCache
 from onewindow.core.models import CalendarDay, CalendarYear
 
 # The earliest year seeded from the holiday library: older dates never matter for case deadlines.
@@ -165,28 +171,54 @@ class WorkingCalendar:
         return {d: w for d, w in self._exceptions.items() if d.year == year}
 
 
+_shared: LocalCache[WorkingCalendar] = LocalCache(
+    seconds="ONEWINDOW_CALENDAR_CACHE_SECONDS", max_entries=1
+)
+
+
+def _fully_loaded() -> WorkingCalendar:
+    calendar = WorkingCalendar()
+    if years := calendar.known_years():
+        calendar._load(min(years), max(years))  # then it never loads (or changes) again
+    return calendar
+
+
+def shared_calendar() -> WorkingCalendar:
+    """The calendar to compute deadlines with (see the module docstring)."""
+    if _shared.seconds <= 0:
+        return WorkingCalendar()
+    return _shared.get_or_set("calendar", _fully_loaded)
+
+
+def forget_calendar() -> None:
+    """Drop this process's shared calendar now, and again when the current transaction commits
+    (a thread reading meanwhile may have cached the rows as they were before the change)."""
+    _shared.clear()
+    transaction.on_commit(_shared.clear)
+
+
 def known_years() -> list[int]:
     """The years the calendar knows, ascending."""
-    return sorted(WorkingCalendar().known_years())
+    return sorted(shared_calendar().known_years())
 
 
 def is_workday(day: datetime.date) -> bool:
-    return WorkingCalendar().is_workday(day)
+    return shared_calendar().is_workday(day)
 
 
 def next_working_day(day: datetime.date) -> datetime.date:
     """The first working day strictly after `day`."""
-    return WorkingCalendar().next_working_day(day)
+    return shared_calendar().next_working_day(day)
 
 
 def add_working_days(start: datetime.date, n: int) -> datetime.date:
     """The n-th working day after `start`; n = 0 gives start or the next working day."""
-    return WorkingCalendar().add_working_days(start, n)
+    return shared_calendar().add_working_days(start, n)
 
 
 def working_days_between(a: datetime.date, b: datetime.date) -> int:
     """Working days d with a < d ≤ b (0 when b ≤ a); the inverse of add_working_days."""
-    return WorkingCalendar().working_days_between(a, b)
+    return shared_calendar().working_days_between(a, b)
 
 
 def missing_next_year(today: datetime.date) -> int | None:

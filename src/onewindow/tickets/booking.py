@@ -72,7 +72,7 @@ def generate_slots(
     if not times:
         raise QueueError(_("These periods are shorter than one slot."), field="periods")
     result = GeneratedSlots()
-    working = calendar.WorkingCalendar()
+    working = calendar.shared_calendar()
     day = date_from
     while day <= date_to:
         (result.days if working.is_workday(day) else result.skipped_days).append(day)

@@ -275,6 +275,17 @@ def intake_case(request: HttpRequest, number: str) -> HttpResponse:
                     ),
                     actor=request.user,
                 )
+            elif action == "receive_all":
+                # 全部收齐: every material not yet checked, as the checklist asks for it.
+                may_verify = Power.VERIFY_ORIGINAL not in services.missing_powers(
+                    case.item, _today()
+                )
+                checks = services.remaining_as_received(case, may_verify=may_verify)
+                if not checks:
+                    raise services.CaseError(
+                        _("Every material has been checked already."), code="nothing"
+                    )
+                services.check_materials(case=case, checks=checks, actor=request.user)
             elif action == "upload":
                 code = request.POST.get("code", "")
                 try:
@@ -324,6 +335,8 @@ def intake_case(request: HttpRequest, number: str) -> HttpResponse:
         except services.CaseError as error:
             if action == "material":
                 errors[request.POST.get("code", "")] = error.message
+            elif error.material:
+                errors[error.material] = error.message
             else:
                 errors["__all__"] = error.message
             status = 400
@@ -360,6 +373,7 @@ def intake_case(request: HttpRequest, number: str) -> HttpResponse:
             "withdrawable": case.status in WITHDRAWABLE,
             "receiving": case.status in (CaseStatus.RECEIVED, CaseStatus.PRE_REVIEW),
             "states": MaterialState.choices,
+            "unchecked": sum(1 for line in lines if line.material.is_unchecked),
             "notices": case.notices.order_by("issued_at"),
             "correction": case.pauses.filter(kind="correction", ended_on__isnull=True).first(),
         },

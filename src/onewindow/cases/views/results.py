@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from onewindow.cases import queries, services
 from onewindow.cases.models import Case, CaseStatus, DeliveryMode
 from onewindow.catalog.models import Power
-from onewindow.core.calendar import WorkingCalendar
+from onewindow.core.calendar import shared_calendar
 from onewindow.core.permissions import staff_permission_required
 
 TEXT = {"class": "form-control"}
@@ -78,7 +78,7 @@ def results_queue(request: HttpRequest) -> HttpResponse:
         .select_related("item", "department")
         .order_by("decided_at", "id")[:200]
     )
-    today, calendar = timezone.localdate(), WorkingCalendar()
+    today, calendar = timezone.localdate(), shared_calendar()
     rows = [(case, queries.delivery_clock(case, today, calendar=calendar)) for case in cases]
     return render(request, "cases/results_queue.html", {"rows": rows})
 
