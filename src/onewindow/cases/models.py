@@ -111,8 +111,15 @@ class Case(models.Model):
         max_length=8,
         help_text=_("Printed on the receipt; with the case number it opens the public tracking."),
     )
+    # No index of their own on `hall` and `department`: the (hall, status) and
+    # (department, status, due_on) indexes of Meta begin with them, and every index more is
+    # written again on each change of status.
     hall = models.ForeignKey(
-        "halls.Hall", verbose_name=_("Hall"), on_delete=models.PROTECT, related_name="cases"
+        "halls.Hall",
+        verbose_name=_("Hall"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
     item = models.ForeignKey(
         "catalog.ServiceItem", verbose_name=_("Item"), on_delete=models.PROTECT, related_name="+"
@@ -128,6 +135,7 @@ class Case(models.Model):
         verbose_name=_("Department"),
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,
     )
     scenario_code = models.CharField(_("Scenario code"), max_length=30, blank=True)
     scenario_name = models.CharField(_("Scenario"), max_length=200, blank=True)
@@ -267,7 +275,11 @@ class CaseMaterial(models.Model):
     """One material of the case's scenario as the front desk checked it."""
 
     case = models.ForeignKey(
-        Case, verbose_name=_("Case"), on_delete=models.CASCADE, related_name="materials"
+        Case,
+        verbose_name=_("Case"),
+        on_delete=models.CASCADE,
+        related_name="materials",
+        db_index=False,  # the unique (case, code) index begins with it
     )
     code = models.CharField(_("Material code"), max_length=30)
     name = models.CharField(_("Material name"), max_length=300)
