@@ -25,11 +25,12 @@ Then:
 
 1. lifecycles: `--processes` × `--threads` workers (the front desk, back office and certificate
    window of several halls at once) run `--lifecycles` cases through `cases.services` as fast as
-   they can: start_intake → check_materials (全部收齐: the whole checklist at once) → accept_case → claim_case →
-   decide (approve) → issue_result → deliver_result (electronic or at the window, alternately).
-   Reported: the sustained rate, SQL statements per lifecycle (without BEGIN/COMMIT; every
-   service call is one transaction) and the CPU per lifecycle of the workers and of their
-   PostgreSQL backends (from /proc), which is steadier than the rate on a shared machine.
+   they can: start_intake → check_materials (全部收齐: the whole checklist at once, as the
+   intake page's button does) → accept_case → claim_case → decide (approve) → issue_result →
+   deliver_result (electronic or at the window, alternately).
+   Reported: the sustained rate, SQL statements per lifecycle (without BEGIN/COMMIT, an
+   executemany counted once; every service call is one transaction) and the CPU per
+   lifecycle of the workers and of their PostgreSQL backends (from /proc), which is steadier than the rate on a shared machine.
 2. worklist: gunicorn serves the app (gthread, as docs/operations.md runs it); `--clients`
    reviewers of the largest department, logged in, load /cases/review/ together at
    `--worklist-rate` a second (open loop: latency counts from when a load was due).
