@@ -30,7 +30,8 @@ Then:
    deliver_result (electronic or at the window, alternately).
    Reported: the sustained rate, SQL statements per lifecycle (without BEGIN/COMMIT, an
    executemany counted once; every service call is one transaction) and the CPU per
-   lifecycle of the workers and of their PostgreSQL backends (from /proc), which is steadier than the rate on a shared machine.
+   lifecycle of the workers and of their PostgreSQL backends (from /proc), which is steadier
+   than the rate on a shared machine.
 2. worklist: gunicorn serves the app (gthread, as docs/operations.md runs it); `--clients`
    reviewers of the largest department, logged in, load /cases/review/ together at
    `--worklist-rate` a second (open loop: latency counts from when a load was due).
