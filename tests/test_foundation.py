@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.test import Client, override_settings
 
 from onewindow.accounts.models import Role
-from onewindow.accounts.roles import ROLE_PERMISSIONS
+from onewindow.accounts.roles import role_permissions
 
 
 def test_python_m_onewindow_runs_management_commands(tmp_path) -> None:
@@ -26,10 +26,11 @@ def test_python_m_onewindow_runs_management_commands(tmp_path) -> None:
 
 @pytest.mark.django_db
 def test_each_role_is_a_group_with_exactly_its_permissions() -> None:
+    table = role_permissions()
     for role in Role:
         group = Group.objects.get(name=role.value)
         have = {f"{p.content_type.app_label}.{p.codename}" for p in group.permissions.all()}
-        assert have == set(ROLE_PERMISSIONS[role]), role
+        assert have == set(table[role]), role
 
 
 @pytest.mark.django_db

@@ -63,6 +63,11 @@ INSTALLED_APPS = [
     "onewindow.halls",
     "onewindow.tickets",
     "onewindow.cases",
+    "onewindow.knowledge",
+    "onewindow.consult",
+    "onewindow.complaints",
+    "onewindow.assist",
+    "onewindow.rosters",
     "onewindow.api",
 ]
 

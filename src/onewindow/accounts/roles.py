@@ -92,6 +92,28 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 }
 
 
+def role_permissions() -> dict[str, list[str]]:
+    """ROLE_PERMISSIONS with what each installed app adds in its own `roles.PERMISSIONS`
+    (apps of later issues keep their grants beside their models)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    merged = {role: list(keys) for role, keys in ROLE_PERMISSIONS.items()}
+    for config in apps.get_app_configs():
+        if not config.name.startswith("onewindow."):
+            continue
+        try:
+            module = import_module(f"{config.name}.roles")
+        except ModuleNotFoundError as error:
+            if error.name != f"{config.name}.roles":
+                raise
+            continue
+        for role, keys in getattr(module, "PERMISSIONS", {}).items():
+            merged.setdefault(role, []).extend(k for k in keys if k not in merged[role])
+    return merged
+
+
 def sync_role_groups(**kwargs: Any) -> None:
     """Create one group per role and set exactly its permissions (idempotent)."""
     from django.contrib.auth.models import Group, Permission
@@ -100,7 +122,8 @@ def sync_role_groups(**kwargs: Any) -> None:
         f"{p.content_type.app_label}.{p.codename}": p
         for p in Permission.objects.select_related("content_type")
     }
+    table = role_permissions()
     for role in Role:
         group, _ = Group.objects.get_or_create(name=role.value)
-        perms = [by_key[key] for key in ROLE_PERMISSIONS.get(role, []) if key in by_key]
+        perms = [by_key[key] for key in table.get(role, []) if key in by_key]
         group.permissions.set(perms)
