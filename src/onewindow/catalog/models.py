@@ -361,7 +361,17 @@ class Answer(models.Model):
     answer = models.TextField(_("Answer"))
     source = models.CharField(_("Source of the answer"), max_length=300, blank=True)
     reviewed_at = models.DateField(_("Reviewed on"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     sort_order = models.PositiveIntegerField(_("Order"), default=0)
+    # Lets the knowledge search notice edits that did not bump the catalog revision.
+    updated_at = models.DateTimeField(_("Updated"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("Q&A")
