@@ -86,7 +86,26 @@ def setup_demo(*, stdout: object = None) -> list[DemoAccount]:
     _attach_agreement_scans()
     _set_up_queues()
     _create_demo_cases()
+    _install_app_demos(stdout)
     return DEMO_ACCOUNTS
+
+
+# Each app's own demo data, made through its services (each idempotent).
+APP_DEMOS = [
+    "onewindow.knowledge.demo",
+    "onewindow.consult.demo",
+    "onewindow.complaints.demo",
+    "onewindow.assist.demo",
+    "onewindow.rosters.demo",
+    "onewindow.evaluations.demo",
+]
+
+
+def _install_app_demos(stdout: object) -> None:
+    from importlib import import_module
+
+    for name in APP_DEMOS:
+        import_module(name).install_demo(stdout=stdout)
 
 
 @transaction.atomic

@@ -14,6 +14,9 @@ Environment variables (all optional):
   ONEWINDOW_CASE_FILE_MAX_MB largest scan or photo uploaded for a case (default 10)
   ONEWINDOW_CLIENT_IP_HEADER behind a proxy, the header with the client's address (HTTP_X_REAL_IP)
   ONEWINDOW_CASE_YELLOW_SHARE share of a case's time after which its light is yellow (0.8)
+  ONEWINDOW_QUESTION_ANSWER_DAYS working days to answer an online question (3)
+  ONEWINDOW_ANSWER_REVIEW_DAYS days after which an answer is flagged for review (365)
+  ONEWINDOW_COMPLAINT_REPLY_DAYS working days to reply to a complaint (10)
 """
 
 import sys
@@ -68,6 +71,7 @@ INSTALLED_APPS = [
     "onewindow.complaints",
     "onewindow.assist",
     "onewindow.rosters",
+    "onewindow.evaluations",
     "onewindow.api",
 ]
 
@@ -233,9 +237,26 @@ ONEWINDOW_API_TOKEN_CACHE_SECONDS = float(env("ONEWINDOW_API_TOKEN_CACHE_SECONDS
 ONEWINDOW_CALENDAR_CACHE_SECONDS = float(env("ONEWINDOW_CALENDAR_CACHE_SECONDS", "60"))
 ONEWINDOW_DELEGATION_CACHE_SECONDS = float(env("ONEWINDOW_DELEGATION_CACHE_SECONDS", "10"))
 
+# 好差评: how long a rating link (QR code, SMS) stays valid (days), and the working days to verify
+# a bad rating with the rater (回访核实) and to rectify and report back (整改).
+ONEWINDOW_RATING_LINK_DAYS = env_int("ONEWINDOW_RATING_LINK_DAYS", 30)
+ONEWINDOW_RATING_VERIFY_DAYS = env_int("ONEWINDOW_RATING_VERIFY_DAYS", 1)
+ONEWINDOW_RATING_RECTIFY_DAYS = env_int("ONEWINDOW_RATING_RECTIFY_DAYS", 15)
+# How long a window's rating pad offers the service just finished (seconds); then it stays
+# "not rated".
+ONEWINDOW_RATING_PAD_SECONDS = env_int("ONEWINDOW_RATING_PAD_SECONDS", 90)
+
 # Installation identity shown on every page and printout.
 ONEWINDOW_SITE_NAME = env("ONEWINDOW_SITE_NAME", "政务服务中心")
 # A case's light turns yellow once this share of its working days is used (red when overdue).
 ONEWINDOW_CASE_YELLOW_SHARE = float(env("ONEWINDOW_CASE_YELLOW_SHARE", "0.8"))
+# 帮办代办: working days from a request to its expected completion (the helper's lights).
+ONEWINDOW_ASSIST_DAYS = int(env("ONEWINDOW_ASSIST_DAYS", "5"))
+# Working days within which staff answer a citizen's online question (留言咨询).
+ONEWINDOW_QUESTION_ANSWER_DAYS = env_int("ONEWINDOW_QUESTION_ANSWER_DAYS", 3)
+# Knowledge-base answers not reviewed for this many days are flagged for review.
+ONEWINDOW_ANSWER_REVIEW_DAYS = env_int("ONEWINDOW_ANSWER_REVIEW_DAYS", 365)
+# Working days from a complaint's registration (or reopening) to the reply (“办不成事”).
+ONEWINDOW_COMPLAINT_REPLY_DAYS = env_int("ONEWINDOW_COMPLAINT_REPLY_DAYS", 10)
 
 CSRF_FAILURE_VIEW = "onewindow.core.views.csrf_failure"

@@ -21,6 +21,8 @@ urlpatterns = [
     path("", include("onewindow.complaints.urls")),
     path("", include("onewindow.assist.urls")),
     path("", include("onewindow.rosters.urls")),
+    path("rate/", include("onewindow.evaluations.urls")),
+    path("manage/ratings/", include("onewindow.evaluations.urls_manage")),
     path("manage/status/", include("onewindow.tickets.urls_status")),
     path("manage/hall/", include("onewindow.halls.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -563,3 +563,13 @@ def transfer(request: HttpRequest, window_id: int, payload: TransferIn) -> dict[
 from onewindow.api.cases import router as cases_router  # noqa: E402
 
 api.add_router("/cases", cases_router)
+
+# The 12345 hotline files complaints: see `onewindow.api.complaints`.
+from onewindow.api.complaints import router as complaints_router  # noqa: E402
+
+api.add_router("/complaints", complaints_router)
+
+# Ratings (好差评): the rating pad and the provincial export; see `onewindow.api.ratings`.
+from onewindow.api.ratings import router as ratings_router  # noqa: E402
+
+api.add_router("/ratings", ratings_router)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, connection, transaction
 from django.db.models import prefetch_related_objects
@@ -1469,7 +1470,25 @@ def deliver_result(
             power=Power.DELIVER_RESULT,
             data={"mode": mode, "late": delivery.late, "deadline": deadline.isoformat()},
         )
+        _notify(case.phone, _rating_invitation(case))
     return delivery
+
+
+def _rating_invitation(case: Case) -> str:
+    """一事一评: the SMS that invites the applicant to rate a closed case (never rates it)."""
+    # (evaluations sits above cases and reads its models: imported late, through its services)
+    from onewindow.evaluations.services import case_rating_path
+
+    base = str(getattr(settings, "ONEWINDOW_PUBLIC_URL", "") or "").rstrip("/")
+    if base:
+        link = base + case_rating_path(case.pk, via="sms")
+        return _("Case %(number)s is completed. Please rate how it was handled: %(link)s") % {
+            "number": case.number,
+            "link": link,
+        }
+    return _(
+        "Case %(number)s is completed. You may rate how it was handled on the case's tracking page."
+    ) % {"number": case.number}
 
 
 # --- paper hand-over (材料流转) -------------------------------------------------------------------

@@ -40,6 +40,41 @@ NAV: list[NavItem] = [
     ),
     NavItem(_("Results and delivery"), "cases:results-queue", permission="cases.deliver_case"),
     NavItem(
+        _("Could-not-get-done complaints"),
+        "complaints:list",
+        permission="complaints.view_complaint",
+    ),
+    NavItem(
+        _("Consultation window"),
+        "consult:record",
+        permission="consult.record_consultation",
+        group=_("Consultations"),
+    ),
+    NavItem(
+        _("Online questions"),
+        "consult:question-queue",
+        permission="consult.answer_question",
+        group=_("Consultations"),
+    ),
+    NavItem(
+        _("Online human service"),
+        "consult:chat-desk",
+        permission="consult.chat_with_citizens",
+        group=_("Consultations"),
+    ),
+    NavItem(
+        _("Consultations of the hall"),
+        "consult:records",
+        permission="consult.view_hall_consultations",
+        group=_("Consultations"),
+    ),
+    NavItem(
+        _("Consultation statistics"),
+        "consult:statistics",
+        permission="consult.view_consult_statistics",
+        group=_("Consultations"),
+    ),
+    NavItem(
         _("Items"), "catalog:manage-items", permission="catalog.change_serviceitem", group=CATALOG
     ),
     NavItem(
@@ -70,9 +105,57 @@ NAV: list[NavItem] = [
         permission="tickets.add_appointmentslot",
         group=HALL,
     ),
+    NavItem(_("Assisted handling"), "assist:workbench", permission="assist.handle_request"),
+    NavItem(
+        _("Assistance requests"),
+        "assist:manage-requests",
+        permission="assist.assign_request",
+        group=HALL,
+    ),
+    NavItem(
+        _("Assisted items"),
+        "assist:manage-items",
+        permission="assist.change_assisteditem",
+        group=HALL,
+    ),
+    NavItem(_("Duty rosters"), "rosters:manage", permission="rosters.change_dutyshift", group=HALL),
+    NavItem(
+        _("Rating results"),
+        "ratings:results",
+        permission="evaluations.view_results",
+        group=_("Ratings"),
+    ),
+    NavItem(
+        _("Bad ratings to rectify"),
+        "ratings:rectifications",
+        permission="evaluations.handle_rectification",
+        group=_("Ratings"),
+    ),
+    NavItem(
+        _("Appeals"), "ratings:appeals", permission="evaluations.decide_appeal", group=_("Ratings")
+    ),
+    NavItem(_("My ratings"), "ratings:mine", permission="evaluations.file_appeal"),
     NavItem(_("Working-day calendar"), "core:calendar", permission="core.view_calendarday"),
     NavItem(_("My window"), "halls:my-window", permission="tickets.serve_ticket"),
     NavItem(_("Service guides"), "catalog:guide-home"),
+    NavItem(
+        _("Knowledge base"),
+        "knowledge:manage-answers",
+        permission="knowledge.maintain_answers",
+        group=_("Consultations"),
+    ),
+    NavItem(
+        _("Knowledge gaps"),
+        "knowledge:manage-gaps",
+        permission="knowledge.manage_gaps",
+        group=_("Consultations"),
+    ),
+    NavItem(
+        _("Knowledge-base statistics"),
+        "knowledge:statistics",
+        permission="knowledge.view_knowledge_stats",
+        group=_("Consultations"),
+    ),
 ]
 
 

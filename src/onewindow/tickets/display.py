@@ -168,11 +168,12 @@ def _waiting(hall: Hall, today: dt.date) -> list[dict[str, Any]]:
 
 
 def display_feed(hall: Hall, *, recent: int = 8, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Everything the hall display shows, in three queries.
+    """Everything the hall display shows, in four queries.
 
     windows: every active window in number order with the number now at it (today's tickets
     only); recent_calls: the latest call events, newest first (a recall is a new call, announced
-    again); waiting: today's waiting tickets per active queue.
+    again); waiting: today's waiting tickets per active queue; duty: today's leader on duty and
+    rest-day service (rosters).
     """
     now = now or timezone.now()
     today, start, end = _day_bounds(now)
@@ -188,7 +189,27 @@ def display_feed(hall: Hall, *, recent: int = 8, now: dt.datetime | None = None)
         "windows": _windows(hall, today),
         "recent_calls": _recent_calls(hall, start, end, recent),
         "waiting": _waiting(hall, today),
+        "duty": _duty(hall, today),
     }
+
+
+def _duty(hall: Hall, today: dt.date) -> dict[str, Any]:
+    """Today's leader on duty and, on a rest day, the weekend service (one query), with the
+    lines the display shows already worded."""
+    from onewindow.rosters.queries import display_duty
+
+    duty = display_duty(hall.pk, today)
+    lines = [
+        gettext("Leader on duty today: %(name)s, %(title)s (%(hours)s)")
+        % {"name": d["name"], "title": d["title"], "hours": d["hours"]}
+        for d in duty["leaders"]
+    ]
+    lines += [
+        gettext("Open today (rest day) %(hours)s: windows %(windows)s")
+        % {"hours": s["hours"], "windows": "、".join(str(n) for n in s["windows"])}
+        for s in duty["weekend_service"]
+    ]
+    return {**duty, "lines": lines}
 
 
 @dataclass(frozen=True)

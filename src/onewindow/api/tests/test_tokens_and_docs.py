@@ -204,6 +204,10 @@ ENDPOINTS = {
     ("post", "/api/v1/cases/{number}/claim"),
     ("post", "/api/v1/cases/{number}/decision"),
     ("get", "/api/v1/cases/{number}/export"),
+    ("post", "/api/v1/complaints/hotline"),
+    ("get", "/api/v1/ratings/pad/{pad_token}"),
+    ("post", "/api/v1/ratings/"),
+    ("get", "/api/v1/ratings/export"),
 }
 
 

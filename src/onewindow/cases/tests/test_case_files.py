@@ -37,12 +37,12 @@ def case_file(department: Any, hall: Any, clerk: Any) -> CaseFile:
     )
 
 
-# Who may open the file: clerks and certificate clerks of the case's hall, reviewers of its
-# department. Everyone else: anonymous → sign in; other staff → 403; other hall/department → 404.
-SEES = {Role.CLERK, Role.REVIEWER, Role.CERTIFICATE_CLERK}
+# Who may open the file: clerks, helpers (who receive applications as the applicant's agent) and
+# certificate clerks of the case's hall, reviewers of its department. Everyone else: anonymous →
+# sign in; other staff → 403; other hall/department → 404.
+SEES = {Role.CLERK, Role.HELPER, Role.REVIEWER, Role.CERTIFICATE_CLERK}
 NO_CASE_RIGHTS = {
     Role.GUIDE,
-    Role.HELPER,
     Role.COMPLAINT_HANDLER,
     Role.HALL_MANAGER,
     Role.SUPERVISOR,

@@ -208,10 +208,11 @@ def start(request: HttpRequest, item_id: int) -> HttpResponse:
                 field = error.field if error.field in form.fields else None
                 form.add_error(field, error.message)
             else:
+                _link_assist_request(request, case)
                 return redirect("cases:intake-case", number=case.number)
         status = 400
     else:
-        form = ApplicantForm(scenarios=scenarios)
+        form = ApplicantForm(scenarios=scenarios, initial=_assist_initial(request, item))
     powers = services.delegated_powers(item, _today())
     return render(
         request,
@@ -226,6 +227,55 @@ def start(request: HttpRequest, item_id: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _assist_request(request: HttpRequest, item: ServiceItem) -> Any:
+    """The 帮办代办 request of `?assist=<number>` when the signed-in helper handles it (for
+    this item, in this hall); None otherwise."""
+    number = request.GET.get("assist", "")
+    if not number:
+        return None
+    from onewindow.assist.models import OPEN_STATUSES, AssistRequest
+
+    return AssistRequest.objects.filter(
+        number=number,
+        item=item,
+        hall_id=request.user.hall_id,
+        helper=request.user,
+        status__in=OPEN_STATUSES,
+    ).first()
+
+
+def _assist_initial(request: HttpRequest, item: ServiceItem) -> dict[str, Any]:
+    """A helper starting intake as the applicant's agent: the applicant and agent prefilled."""
+    assisted = _assist_request(request, item)
+    if assisted is None:
+        return {}
+    return {
+        "kind": ApplicantKind.PERSON,
+        "name": assisted.applicant_name,
+        "id_type": IdType.RESIDENT_ID,
+        "id_number": assisted.id_number,
+        "phone": assisted.phone,
+        "agent_name": request.user.display_name,
+    }
+
+
+def _link_assist_request(request: HttpRequest, case: Case) -> None:
+    assisted = _assist_request(request, case.item)
+    if assisted is None:
+        return
+    from onewindow.assist import services as assist_services
+
+    try:
+        assist_services.link_case(request=assisted, case=case, actor=request.user)
+    except assist_services.AssistError as error:
+        messages.warning(request, error.message)
+    else:
+        messages.info(
+            request,
+            _("Case linked to assistance request %(number)s.") % {"number": assisted.number},
+        )
 
 
 def _today() -> Any:

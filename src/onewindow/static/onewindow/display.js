@@ -446,7 +446,25 @@
     renderWindows(data.windows);
     renderRecent(data.recent_calls);
     renderWaiting(data.waiting);
+    renderDuty(data.duty);
     noticeCalls(data);
+  }
+
+  // Today's leader on duty and rest-day service (rosters), worded by the server.
+  var dutyList = document.getElementById("ow-duty");
+  function renderDuty(duty) {
+    if (!dutyList) return;
+    var lines = (duty && duty.lines) || [];
+    var current = Array.prototype.map.call(dutyList.children, function (li) {
+      return li.textContent;
+    });
+    if (lines.join("\n") !== current.join("\n")) {
+      while (dutyList.firstChild) dutyList.removeChild(dutyList.firstChild);
+      lines.forEach(function (line) {
+        dutyList.appendChild(el("li", null, line));
+      });
+    }
+    dutyList.hidden = lines.length === 0;
   }
 
   // New calls: flash them and queue their announcement, each event once.
