@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -309,28 +309,45 @@ def _event(
         note=note,
         data=data or {},
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _event_sql(),
-            [f.get_db_prep_save(f.pre_save(event, True), connection) for f in _EVENT_FIELDS],
-        )
+    _insert_events([event])
 
 
-_EVENT_FIELDS = [f for f in CaseEvent._meta.concrete_fields if not f.primary_key]
-_event_statements: dict[str, str] = {}
+def _insert_events(events: Sequence[CaseEvent]) -> None:
+    _insert(CaseEvent, events)
 
 
-def _event_sql() -> str:
-    sql = _event_statements.get(connection.vendor)
-    if sql is None:
+_insert_statements: dict[tuple[str, type], tuple[str, list[Any]]] = {}
+
+
+def _insert(model: type, objs: Sequence[Any]) -> None:
+    """INSERT new rows whose ids nobody reads back (events, a new case's materials).
+
+    Like `_update`: the statement is built once per model, each value goes through its
+    field's own conversion (defaults and auto fields included, as the ORM's would), several
+    rows go together, and no model signals are sent.
+    """
+    key = (connection.vendor, model)
+    found = _insert_statements.get(key)
+    if found is None:
+        columns = [f for f in model._meta.concrete_fields if not f.primary_key]
         quote = connection.ops.quote_name
         sql = "INSERT INTO {} ({}) VALUES ({})".format(
-            quote(CaseEvent._meta.db_table),
-            ", ".join(quote(f.column) for f in _EVENT_FIELDS),
-            ", ".join(["%s"] * len(_EVENT_FIELDS)),
+            quote(model._meta.db_table),
+            ", ".join(quote(f.column) for f in columns),
+            ", ".join(["%s"] * len(columns)),
         )
-        _event_statements[connection.vendor] = sql
-    return sql
+        found = _insert_statements[key] = (sql, columns)
+    sql, columns = found
+    rows = [
+        [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in columns] for obj in objs
+    ]
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        if len(rows) == 1:
+            cursor.execute(sql, rows[0])
+        else:
+            cursor.executemany(sql, rows)
 
 
 def _move(case: Case, status: str) -> str:
@@ -358,7 +375,7 @@ def _refresh_due(case: Case) -> None:
         if case.accepted_on
         else None
     )
-    case.save(update_fields=["due_on"])
+    _update(Case, [case], ["due_on"])
 
 
 def _pinned_version(item: ServiceItem, actor: Any) -> ItemVersion:
@@ -466,7 +483,8 @@ def start_intake(
         case.save()
         if ServiceItem.department.is_cached(item):  # then later locks need not join it again
             case.department = item.department
-        CaseMaterial.objects.bulk_create(
+        _insert(
+            CaseMaterial,
             [
                 CaseMaterial(
                     case=case,
@@ -479,7 +497,7 @@ def start_intake(
                     sort_order=i,
                 )
                 for i, m in enumerate(scenario.get("materials", []))
-            ]
+            ],
         )
         _event(
             case,
@@ -575,7 +593,7 @@ def check_materials(
         if verifies:
             require_power(case.item, Power.VERIFY_ORIGINAL, day)
         _save_checks(materials)
-        CaseEvent.objects.bulk_create(events)
+        _insert_events(events)
     return materials
 
 
@@ -592,21 +610,43 @@ _CHECKED_FIELDS = [
 
 
 def _save_checks(materials: list[CaseMaterial]) -> None:
-    """UPDATE the checked fields of each material, sent together (executemany: one round trip
-    with psycopg's pipeline). bulk_update's CASE expressions cost more to build than the rows."""
-    fields = [CaseMaterial._meta.get_field(name) for name in _CHECKED_FIELDS]
-    quote = connection.ops.quote_name
-    sql = "UPDATE {} SET {} WHERE {} = %s".format(
-        quote(CaseMaterial._meta.db_table),
-        ", ".join(f"{quote(f.column)} = %s" for f in fields),
-        quote(CaseMaterial._meta.pk.column),
-    )
-    rows = [
-        [f.get_db_prep_save(getattr(m, f.attname), connection) for f in fields] + [m.pk]
-        for m in materials
+    _update(CaseMaterial, materials, _CHECKED_FIELDS)
+
+
+_update_statements: dict[tuple[str, type, tuple[str, ...]], tuple[str, list[Any]]] = {}
+
+
+def _update(model: type, rows: Sequence[Any], fields: Sequence[str]) -> None:
+    """UPDATE these fields of rows the service has locked, by primary key.
+
+    The hot path's replacement for save(update_fields=...) and bulk_update: the statement is
+    built once per model and set of fields (the ORM compiles it on every call, and bulk_update's
+    CASE expressions cost more than the rows), each value goes through its field's own
+    conversion as the ORM's would, several rows go together (executemany: one round trip with
+    psycopg's pipeline). No model signals are sent: nothing listens to these models' saves
+    (`test_service_costs` keeps that true).
+    """
+    key = (connection.vendor, model, tuple(fields))
+    found = _update_statements.get(key)
+    if found is None:
+        columns = [model._meta.get_field(name) for name in fields]
+        quote = connection.ops.quote_name
+        sql = "UPDATE {} SET {} WHERE {} = %s".format(
+            quote(model._meta.db_table),
+            ", ".join(f"{quote(f.column)} = %s" for f in columns),
+            quote(model._meta.pk.column),
+        )
+        found = _update_statements[key] = (sql, columns)
+    sql, columns = found
+    values = [
+        [f.get_db_prep_save(getattr(row, f.attname), connection) for f in columns] + [row.pk]
+        for row in rows
     ]
     with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
+        if len(values) == 1:
+            cursor.execute(sql, values[0])
+        else:
+            cursor.executemany(sql, values)
 
 
 def _apply_check(
@@ -715,7 +755,7 @@ def give_one_time_notice(
             )
         old = _move(case, CaseStatus.NOTICE_GIVEN)
         case.notice_given_at = now
-        case.save(update_fields=["status", "notice_given_at"])
+        _update(Case, [case], ["status", "notice_given_at"])
         notice = CaseNotice.objects.create(
             case=case,
             kind=NoticeKind.ONE_TIME,
@@ -773,7 +813,7 @@ def resume_intake(*, case: Case, actor: Any, now: datetime.datetime | None = Non
         if case.channel == Channel.WINDOW:
             case.visits += 1
             fields.append("visits")
-        case.save(update_fields=fields)
+        _update(Case, [case], fields)
         _event(case, "case.resumed", actor=actor, at=now, from_status=old, power=Power.RECEIVE)
     return case
 
@@ -799,7 +839,7 @@ def refuse_case(
         old = _move(case, CaseStatus.REFUSED)
         case.closed_at = now
         case.result_code = "1"  # 退回办结
-        case.save(update_fields=["status", "closed_at", "result_code"])
+        _update(Case, [case], ["status", "closed_at", "result_code"])
         notice = CaseNotice.objects.create(
             case=case,
             kind=NoticeKind.REFUSAL,
@@ -849,7 +889,7 @@ def withdraw_case(
         case.closed_at = now
         case.result_code = ResultCode.CORRECTION_NOT_SUPPLIED if lapsed else ResultCode.RETURNED
         case.due_on = None
-        case.save(update_fields=["status", "closed_at", "result_code", "due_on"])
+        _update(Case, [case], ["status", "closed_at", "result_code", "due_on"])
         pause = _open_pause(case)
         if pause is not None:
             pause.ended_on = max(_local_day(now), pause.started_on)
@@ -901,9 +941,7 @@ def accept_case(*, case: Case, actor: Any, now: datetime.datetime | None = None)
             calendar=calendar,
         )
         case.due_on = due
-        case.save(
-            update_fields=["status", "accepted_at", "accepted_on", "deemed_accepted", "due_on"]
-        )
+        _update(Case, [case], ["status", "accepted_at", "accepted_on", "deemed_accepted", "due_on"])
         originals = [m.name for m in originals_to_see(case)]
         notice = CaseNotice.objects.create(
             case=case,
@@ -979,7 +1017,7 @@ def claim_case(*, case: Case, actor: Any, now: datetime.datetime | None = None) 
         _check_reviewer(case, actor)
         old = _move(case, CaseStatus.IN_REVIEW)
         case.reviewer = _user(actor)
-        case.save(update_fields=["status", "reviewer"])
+        _update(Case, [case], ["status", "reviewer"])
         _event(case, "case.claimed", actor=actor, at=now, from_status=old)
     return case
 
@@ -1027,7 +1065,7 @@ def assign_case(
             )
         previous = case.reviewer.display_name if case.reviewer_id else ""
         case.reviewer = reviewer
-        case.save(update_fields=["status", "reviewer"])
+        _update(Case, [case], ["status", "reviewer"])
         _event(
             case,
             "case.assigned",
@@ -1092,7 +1130,7 @@ def extend_deadline(
         case.promised_limit_days += days
         if case.statutory_limit_days is not None:
             case.statutory_limit_days += days
-        case.save(update_fields=["promised_limit_days", "statutory_limit_days"])
+        _update(Case, [case], ["promised_limit_days", "statutory_limit_days"])
         _refresh_due(case)
         _event(
             case,
@@ -1134,7 +1172,7 @@ def request_correction(
         case = _lock(case)
         _check_reviewer(case, actor)
         old = _move(case, CaseStatus.CORRECTION)
-        case.save(update_fields=["status"])
+        _update(Case, [case], ["status"])
         pause = CasePause.objects.create(
             case=case,
             kind=PauseKind.CORRECTION,
@@ -1173,7 +1211,7 @@ def supplement(*, case: Case, actor: Any, now: datetime.datetime | None = None) 
         if case.channel == Channel.WINDOW:
             case.visits += 1
             fields.append("visits")
-        case.save(update_fields=fields)
+        _update(Case, [case], fields)
         pause = _open_pause(case)
         if pause is not None:
             pause.ended_on = max(_local_day(now), pause.started_on)
@@ -1206,7 +1244,7 @@ def start_special_procedure(
         case = _lock(case)
         _check_reviewer(case, actor)
         old = _move(case, CaseStatus.SPECIAL)
-        case.save(update_fields=["status"])
+        _update(Case, [case], ["status"])
         pause = CasePause.objects.create(
             case=case,
             kind=PauseKind.SPECIAL,
@@ -1236,7 +1274,7 @@ def end_special_procedure(
         case = _lock(case)
         _check_reviewer(case, actor)
         old = _move(case, CaseStatus.IN_REVIEW)
-        case.save(update_fields=["status"])
+        _update(Case, [case], ["status"])
         pause = _open_pause(case)
         if pause is not None:
             pause.ended_on = max(_local_day(now), pause.started_on)
@@ -1286,7 +1324,7 @@ def decide(
         old = _move(case, target)
         case.decided_at = now
         case.result_code = ResultCode.APPROVED if approve else ResultCode.DENIED
-        case.save(update_fields=["status", "decided_at", "result_code"])
+        _update(Case, [case], ["status", "decided_at", "result_code"])
         data: dict[str, Any] = {"opinion": opinion[:2000]}
         if not approve:
             data["reasons"] = reasons.strip()[:2000]
@@ -1363,7 +1401,7 @@ def issue_result(
             )
         approved = case.status == CaseStatus.APPROVED
         old = _move(case, CaseStatus.RESULT_READY)
-        case.save(update_fields=["status"])
+        _update(Case, [case], ["status"])
         default_name = (
             case.item.result_name or case.item.name
             if approved
@@ -1460,7 +1498,7 @@ def deliver_result(
         if mode == DeliveryMode.WINDOW:  # collecting the result is a trip to the hall
             case.visits += 1
             fields.append("visits")
-        case.save(update_fields=fields)
+        _update(Case, [case], fields)
         _event(
             case,
             "case.delivered",
@@ -1923,7 +1961,7 @@ def verify_originals(
             material.verified_by = _user(actor)
             material.save(update_fields=["original_verified", "verified_by"])
         case.visits += 1
-        case.save(update_fields=["visits"])
+        _update(Case, [case], ["visits"])
         _event(
             case,
             "case.originals.verified",

@@ -106,3 +106,15 @@ def test_concurrent_intakes_get_consecutive_numbers(setup: Setup, hall: Any, cle
         t.join(60)
     assert errors == [], "".join(traceback.format_exception(errors[0]))
     assert sorted(numbers) == [f"20260302{n:05d}" for n in range(1, clerks + 1)]
+
+
+def test_nothing_listens_to_the_saves_the_services_write_directly():
+    """`services._update` and `services._event` write cases, materials and events without the
+    ORM's save(), so no model signals are sent for them: nothing may rely on those signals."""
+    from django.db.models import signals
+
+    from onewindow.cases.models import CaseEvent, CaseMaterial
+
+    for model in (Case, CaseMaterial, CaseEvent):
+        for signal in (signals.pre_save, signals.post_save):
+            assert not signal.has_listeners(model), (model, signal)
